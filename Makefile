@@ -25,7 +25,7 @@ dev: $(VENV)/.installed-dev
 
 demo: install
 	@mkdir -p $(OUT)
-	MPLBACKEND=Agg $(BIN)/oncostat demo --out $(OUT)
+	MPLBACKEND=Agg $(BIN)/oncostat run examples/*/study.toml --out $(OUT)
 
 test: dev
 	$(BIN)/ruff check src tests benchmarks

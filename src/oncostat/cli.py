@@ -10,19 +10,19 @@ from __future__ import annotations
 import json
 import sys
 import warnings
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from oncostat.errors import OncostatError
+from oncostat.errors import InputError, OncostatError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="oncostat: publication-ready evidence on oncology treatments.")
 
 
-class MeasureOpt(str, Enum):
+class Measure(StrEnum):
     OR = "OR"
     RR = "RR"
     RD = "RD"
@@ -31,18 +31,18 @@ class MeasureOpt(str, Enum):
     GEN = "GEN"
 
 
-class MethodOpt(str, Enum):
+class Method(StrEnum):
     MH = "MH"
     Peto = "Peto"
     IV = "IV"
 
 
-class ModelOpt(str, Enum):
+class Model(StrEnum):
     fixed = "fixed"
     random = "random"
 
 
-class Tau2Opt(str, Enum):
+class Tau2(StrEnum):
     DL = "DL"
     REML = "REML"
     ML = "ML"
@@ -53,91 +53,117 @@ class Tau2Opt(str, Enum):
     EB = "EB"
 
 
-def _emit(payload: Any, as_json: bool) -> None:
-    if as_json:
-        typer.echo(json.dumps(payload, indent=2, allow_nan=False))
-    else:
-        typer.echo(payload)
+def _print_json(payload: Any) -> None:
+    typer.echo(json.dumps(payload, indent=2, allow_nan=False))
 
 
-def _column_options(spec: list[str] | None) -> dict[str, str]:
+def _column_options(pairs: list[str] | None) -> dict[str, str]:
     """``--column events_treat=tpos`` pairs into keyword arguments."""
-    from oncostat.errors import InputError
-
     out: dict[str, str] = {}
-    for item in spec or []:
+    for item in pairs or []:
         key, sep, value = item.partition("=")
-        if not sep or not key or not value:
+        if not sep or not key.strip() or not value.strip():
             raise InputError(f"--column: expected ROLE=NAME (e.g. events_treat=tpos), got {item!r}")
         out[key.strip()] = value.strip()
     return out
 
 
+def _with_suffix(path: Path, name: str, many: bool) -> Path:
+    return path.with_name(f"{path.stem}_{name}{path.suffix}") if many else path
+
+
 @app.command()
 def meta(
     file: Annotated[Path, typer.Argument(help="Study table: CSV, TSV, XLSX or Parquet.")],
-    measure: Annotated[MeasureOpt, typer.Option(help="Effect measure.")] = MeasureOpt.OR,
-    method: Annotated[MethodOpt, typer.Option(help="Pooling method.")] = MethodOpt.MH,
-    model: Annotated[ModelOpt, typer.Option(help="Fixed or random effects.")] = ModelOpt.fixed,
-    tau2: Annotated[Tau2Opt, typer.Option(help="tau² estimator (random effects).")] = Tau2Opt.DL,
+    measure: Annotated[Measure, typer.Option(help="Effect measure.")] = Measure.OR,
+    method: Annotated[Method, typer.Option(help="Pooling method.")] = Method.MH,
+    model: Annotated[Model, typer.Option(help="Fixed or random effects.")] = Model.fixed,
+    tau2: Annotated[Tau2, typer.Option(help="tau² estimator (random effects).")] = Tau2.DL,
     hakn: Annotated[bool, typer.Option(help="Hartung-Knapp adjustment.")] = False,
     revman: Annotated[bool | None, typer.Option(
-        "--revman/--metafor", help="RevMan 5 or metafor conventions [default: RevMan for MH]"
-    )] = None,
-    ratio: Annotated[bool, typer.Option(help="GEN estimates are ratios (HR, OR...).")] = False,
+        "--revman/--metafor", help="RevMan 5 or metafor conventions [default: RevMan for MH]",
+        show_default=False)] = None,
+    ratio: Annotated[bool, typer.Option(help="GEN estimates are ratios (HR, OR, ...).")] = False,
     subgroup: Annotated[str | None, typer.Option(help="Column with subgroups.")] = None,
     outcome: Annotated[str | None, typer.Option(
-        help="Column naming the outcome; one analysis per outcome.")] = None,
+        help="Column naming the outcome: one analysis per outcome.")] = None,
     leave_one_out: Annotated[bool, typer.Option("--leave-one-out")] = False,
     cumulative: Annotated[bool, typer.Option(help="Cumulative analysis by year.")] = False,
     influence: Annotated[bool, typer.Option(help="Influence diagnostics.")] = False,
     small_study: Annotated[bool, typer.Option(
-        "--small-study", help="Egger, Begg, Peters tests and trim-and-fill.")] = False,
+        "--small-study", help="Egger, Begg and Peters tests, trim-and-fill.")] = False,
     column: Annotated[list[str] | None, typer.Option(
-        help="Column name for a role, e.g. --column events_treat=tpos (repeatable).")] = None,
+        help="Column for a role, e.g. --column events_treat=tpos (repeatable).")] = None,
     level: Annotated[float, typer.Option(help="Confidence level.")] = 0.95,
-    forest: Annotated[Path | None, typer.Option(help="Write the forest plot (PNG/SVG/PDF).")] = None,
-    funnel: Annotated[Path | None, typer.Option(help="Write the funnel plot.")] = None,
-    report: Annotated[Path | None, typer.Option(help="Write a self-contained HTML report.")] = None,
+    forest: Annotated[Path | None, typer.Option(help="Forest plot file (PNG/SVG/PDF).")] = None,
+    funnel: Annotated[Path | None, typer.Option(help="Funnel plot file (PNG/SVG/PDF).")] = None,
+    report: Annotated[Path | None, typer.Option(help="Self-contained HTML report.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Meta-analysis of a study table (RevMan- and metafor-grade numbers)."""
     from oncostat.io.tables import read_table
-    from oncostat.report.meta_section import MetaRequest, run_meta
+    from oncostat.meta.summary import summarise, summarise_by
 
-    request = MetaRequest(
-        options={"measure": measure.value, "method": method.value, "model": model.value,
-                 "tau2_method": tau2.value, "hakn": hakn, "revman": revman, "ratio": ratio,
-                 "confidence_level": level, **_column_options(column)},
-        subgroup=subgroup, outcome=outcome, leave_one_out=leave_one_out,
-        cumulative=cumulative, influence=influence, small_study=small_study)
+    options: dict[str, Any] = {
+        "measure": measure.value, "method": method.value, "model": model.value,
+        "tau2_method": tau2.value, "hakn": hakn, "revman": revman, "ratio": ratio,
+        "confidence_level": level, "subgroup": subgroup, "leave_one_out": leave_one_out,
+        "cumulative": cumulative, "influence": influence,
+        "small_study": small_study or funnel is not None, **_column_options(column)}
     data = read_table(file)
-    outcome_results = run_meta(data, request)
-    if forest or funnel or report:
-        from oncostat.report.meta_section import write_meta_outputs
+    results = (summarise_by(data, outcome=outcome, **options) if outcome
+               else {"": summarise(data, **options)})
+    many = len(results) > 1
+    # Render every figure before writing any file, so a failure writes nothing.
+    figures: list[tuple[Any, Path]] = []
+    if forest or funnel:
+        from oncostat.plot.forest import forest as forest_plot
+        from oncostat.plot.funnel import funnel as funnel_plot
 
-        write_meta_outputs(outcome_results, request, source=file, forest=forest,
-                           funnel=funnel, report=report)
+        for name, s in results.items():
+            if forest:
+                figures.append((forest_plot(s.subgroups or s.pooled),
+                                _with_suffix(forest, name, many)))
+            if funnel:
+                tf = getattr(s.small_study, "trimfill", None)
+                figures.append((funnel_plot(s.pooled, trimfill=tf),
+                                _with_suffix(funnel, name, many)))
+    if report:
+        from oncostat.report.builder import Report
+        from oncostat.report.meta_section import add_meta_section
+
+        doc = Report(f"Meta-analysis of {file.name}")
+        doc.add_input(file)
+        add_meta_section(doc, file.stem, results)
+        html = doc.render()
+    for fig, path in figures:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=200, bbox_inches="tight")
+    if report:
+        from oncostat.report.builder import write_atomic
+
+        write_atomic(report, html.encode("utf-8"))
     if as_json:
-        payload = {name: res.to_dict() for name, res in outcome_results.items()}
-        _emit(payload if outcome else next(iter(payload.values())), True)
+        payloads = {name: s.to_dict() for name, s in results.items()}
+        _print_json(payloads if outcome else payloads[""])
     else:
-        _emit("\n\n".join(str(r) for r in outcome_results.values()), False)
+        typer.echo("\n\n".join(str(s) for s in results.values()))
 
 
 @app.command()
-def demo(
-    out: Annotated[Path, typer.Option(help="Folder for the reports.")] = Path("out"),
+def run(
+    study: Annotated[list[Path], typer.Argument(help="Study file(s) (TOML).")],
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out"),
 ) -> None:
-    """Run the bundled examples end to end and print the reports' paths."""
-    from oncostat.examples import run_examples
+    """Run study files; write the HTML report, tables and figures; print the report paths."""
+    from oncostat.study.runner import run_study
 
-    for path in run_examples(out):
-        typer.echo(path)
+    for path in study:
+        typer.echo(run_study(path, out))
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console entry point: OncostatError -> one line on stderr, exit 1."""
+    """Console entry point: OncostatError -> one line on stderr, exit 1; usage -> exit 2."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
@@ -151,13 +177,13 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         typer.echo("Aborted.", err=True)
         return 1
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        raise
+    except typer.TyperException as exc:  # usage errors (exit 2) print their own help text
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            typer.echo(str(exc), err=True)
+        return exc.exit_code
     return 0
 
 
@@ -166,10 +192,10 @@ def _one_line_warning(message: Warning | str, category: type[Warning], *_: Any, 
     return f"{category.__name__}: {message}\n"
 
 
-def run() -> None:
+def entry() -> None:
     """``[project.scripts]`` target."""
     sys.exit(main())
 
 
 if __name__ == "__main__":  # pragma: no cover
-    run()
+    entry()

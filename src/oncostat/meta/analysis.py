@@ -412,6 +412,10 @@ def fit(studies: StudyData, spec: MetaSpec) -> PooledEstimate:
         fixed = pooling.mantel_haenszel(pool_table, spec.measure,  # type: ignore[arg-type]
                                         rd_variance="GR" if spec.revman else "SGR")
         has_y = np.isfinite(yi)
+        if not spec.revman:
+            # rma.mh computes Q from escalc(drop00=TRUE): double-zero studies enter the
+            # M-H risk difference but not Q.
+            has_y &= ~table.double_zero()
         q = float(np.sum((yi[has_y] - fixed.estimate) ** 2 / vi[has_y])) if has_y.any() else 0.0
         q_df = int(has_y.sum()) - 1
     elif spec.method == "Peto":
@@ -423,7 +427,8 @@ def fit(studies: StudyData, spec: MetaSpec) -> PooledEstimate:
         fixed = pooling.inverse_variance(yi, vi)
         q = float(np.dot(fixed.weights, (yi - fixed.estimate) ** 2))
         q_df = k - 1
-    q = max(q, 0.0)
+    # One study has no heterogeneity to measure; rounding must not make Q positive.
+    q = max(q, 0.0) if q_df >= 1 else 0.0
 
     if spec.model == "fixed" or k == 1:
         if spec.model == "random":
@@ -437,7 +442,8 @@ def fit(studies: StudyData, spec: MetaSpec) -> PooledEstimate:
         pvalue = 2 * stats.norm.sf(abs(statistic)) if math.isfinite(statistic) else math.nan
         df = math.nan
         tau2 = 0.0 if spec.model == "random" else math.nan
-        pi = (math.nan, math.nan)
+        # One study under random effects: tau² = 0, so the prediction interval is the CI.
+        pi = (est - crit * se, est + crit * se) if spec.model == "random" else (math.nan,) * 2
         het = _heterogeneity(q, q_df, tau2, yi, vi, spec, random=False)
     else:
         if spec.method == "MH" and spec.tau2_method == "DL":

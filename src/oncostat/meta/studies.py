@@ -90,7 +90,8 @@ class StudyData:
 
 def _labels(df: pd.DataFrame, column: str) -> np.ndarray:
     if column in df.columns:
-        labels = df[column].astype("string").fillna("").to_numpy(dtype=object)
+        labels = df[column].to_numpy(dtype=object, copy=True)
+        labels[pd.isna(labels)] = ""
     else:
         labels = np.array([f"Study {i + 1}" for i in range(len(df))], dtype=object)
     return labels

@@ -24,11 +24,12 @@ References
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import stats
 
 from oncostat.errors import ConvergenceError
 
@@ -157,17 +158,46 @@ def empirical_bayes(yi: np.ndarray, vi: np.ndarray) -> float:
     return _fisher_scoring(step, hedges(yi, vi), "EB")
 
 
+def _q_and_slope(tau2: float, yi: np.ndarray, vi: np.ndarray) -> tuple[float, float]:
+    """Generalised Q and its derivative ``dQ/dtau² = -sum w² (y - mu)²``.
+
+    (The terms through ``mu`` vanish because ``mu`` minimises Q for fixed weights.)
+    """
+    w = 1.0 / (vi + tau2)
+    r = yi - np.dot(w, yi) / w.sum()
+    wr2 = w * r * r
+    return float(wr2.sum()), -float(np.dot(w, wr2))
+
+
 def _solve_q(target: float, yi: np.ndarray, vi: np.ndarray) -> float:
-    """The tau² >= 0 at which the (decreasing) generalised Q equals ``target``; 0 if none."""
-    if generalised_q(0.0, yi, vi) <= target:
+    """The tau² >= 0 at which the (decreasing) generalised Q equals ``target``; 0 if none.
+
+    Safeguarded Newton: Newton steps from the left, falling back to bisection of the
+    bracket whenever a step would leave it, until the bracket or step is below 1e-14
+    relative.
+    """
+    q0, slope = _q_and_slope(0.0, yi, vi)
+    if q0 <= target:
         return 0.0
-    upper = max(1.0, 10.0 * float(np.var(yi)))
-    while generalised_q(upper, yi, vi) > target:
-        upper *= 10.0
-        if upper > 1e300:  # pragma: no cover - needs pathological data
-            raise ConvergenceError("could not bracket tau²: the studies' variances are extreme")
-    return float(optimize.brentq(lambda t: generalised_q(t, yi, vi) - target, 0.0, upper,
-                                 xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500))
+    low, high = 0.0, math.inf
+    tau2, q = 0.0, q0
+    for _ in range(500):
+        if q > target:
+            low = tau2
+        else:
+            high = tau2
+        step = (q - target) / -slope if slope < 0 else math.inf
+        new = tau2 + step
+        if not (low < new < high):
+            new = (low + high) / 2 if math.isfinite(high) else max(2 * tau2, 1.0, new)
+            if not math.isfinite(new):
+                raise ConvergenceError("could not bracket tau²: the variances are extreme")
+        if abs(new - tau2) <= 1e-14 * max(new, 1e-300) or (math.isfinite(high) and
+                                                           high - low <= 1e-14 * high):
+            return new
+        tau2 = new
+        q, slope = _q_and_slope(tau2, yi, vi)
+    raise ConvergenceError("the tau² equation did not converge in 500 steps")
 
 
 def paule_mandel(yi: np.ndarray, vi: np.ndarray) -> float:

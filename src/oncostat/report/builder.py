@@ -44,6 +44,10 @@ class Section:
     report: Report = field(repr=False)
     blocks: list[_Block] = field(default_factory=list)
 
+    def add_heading(self, text: str) -> Section:
+        self.blocks.append(_Block("heading", text))
+        return self
+
     def add_text(self, text: str) -> Section:
         self.blocks.append(_Block("text", text))
         return self

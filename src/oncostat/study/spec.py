@@ -1,0 +1,116 @@
+"""The study-file schema, validated with precise messages.
+
+A study file is TOML::
+
+    title = "HIFU + radiotherapy in HCC"
+
+    [[meta]]
+    name = "Tumour response"
+    data = "outcomes.csv"          # relative to the study file
+    outcome = "outcome"            # one analysis per value of this column
+    measure = "OR"
+    method = "MH"
+    model = "fixed"
+    leave_one_out = true
+
+Errors name the file, the key and what is allowed, e.g.
+``study.toml: meta[1].model: got 'randon'; allowed: 'fixed', 'random'``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from oncostat.errors import InputError
+
+__all__ = ["MetaSpecFile", "StudyFile", "load_study"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MetaSpecFile(_Strict):
+    """One ``[[meta]]`` table: a meta-analysis of one or more outcomes."""
+
+    name: str
+    data: str
+    outcome: str | None = None
+    outcomes: list[str] | None = None
+    measure: Literal["OR", "RR", "RD", "MD", "SMD", "GEN"] = "OR"
+    method: Literal["MH", "Peto", "IV"] = "MH"
+    model: Literal["fixed", "random"] = "fixed"
+    tau2: Literal["DL", "REML", "ML", "PM", "SJ", "HE", "HS", "EB"] = "DL"
+    hakn: bool = False
+    revman: bool | None = None
+    ratio: bool = False
+    confidence_level: float = Field(0.95, gt=0, lt=1)
+    subgroup: str | None = None
+    leave_one_out: bool = False
+    cumulative: bool = False
+    influence: bool = False
+    small_study: bool = False
+    prediction: bool = False
+    columns: dict[str, str] = Field(default_factory=dict)
+    rob: str | None = None
+    favours: tuple[str, str] = ("Favours treatment", "Favours control")
+    description: str = ""
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`oncostat.meta.summary.summarise`."""
+        return {"measure": self.measure, "method": self.method, "model": self.model,
+                "tau2_method": self.tau2, "hakn": self.hakn, "revman": self.revman,
+                "ratio": self.ratio, "confidence_level": self.confidence_level,
+                "subgroup": self.subgroup, "leave_one_out": self.leave_one_out,
+                "cumulative": self.cumulative, "influence": self.influence,
+                "small_study": self.small_study, **self.columns}
+
+
+class StudyFile(_Strict):
+    """A whole study: its title and its analyses."""
+
+    title: str
+    subtitle: str = ""
+    meta: list[MetaSpecFile] = Field(default_factory=list)
+
+
+def load_study(path: str | Path) -> tuple[StudyFile, Path]:
+    """Parse and validate a study file; returns it and the folder its paths are relative to."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such study file")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    try:
+        study = StudyFile.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(f"{path}: {_first_problem(exc)}") from None
+    for i, m in enumerate(study.meta):
+        for key, rel in (("data", m.data), ("rob", m.rob)):
+            if rel is not None and not (path.parent / rel).is_file():
+                raise InputError(f"{path}: meta[{i}].{key}: file {rel!r} not found next to the "
+                                 "study file")
+    return study, path.parent
+
+
+def _first_problem(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ""
+    for part in err["loc"]:
+        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+    if err["type"] == "extra_forbidden":
+        return f"{where}: unknown key"
+    if err["type"] == "missing":
+        return f"{where}: required key is missing"
+    allowed = err.get("ctx", {}).get("expected")
+    got = err.get("input")
+    text = f"{where}: got {got!r}"
+    return text + (f"; allowed: {allowed}" if allowed else f"; {err['msg']}")
