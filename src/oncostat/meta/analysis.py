@@ -357,17 +357,22 @@ def _study_effects(studies: StudyData, spec: MetaSpec) -> _StudyEffects:
     if studies.kind == "binary":
         table = studies.binary
         assert table is not None
+        drop00 = spec.measure in ("OR", "RR") and (spec.revman or spec.method != "IV")
+        dz = (table.double_zero() if drop00 or spec.method == "Peto"
+              else np.zeros_like(included))
         if spec.method == "Peto":
-            yi, vi, _, _ = peto_effect(table)
+            # The pooling always uses raw counts; the study-level estimates shown follow
+            # rma.peto (0.5 added to zero-cell studies) unless RevMan's convention is asked.
+            shown = table if spec.revman else zero_cell_correction(table, add=spec.add,
+                                                                     to="only0")
+            yi, vi, _, _ = peto_effect(shown)
         else:
             corrected = zero_cell_correction(table, add=spec.add, to="only0")
             yi, vi = binary_effect(corrected, spec.measure)  # type: ignore[arg-type]
-            n_zero = int((table.has_zero() & ~table.double_zero()).sum()) if spec.add else 0
+            n_zero = int((table.has_zero() & ~dz).sum()) if spec.add else 0
             if n_zero:
                 notes.append(f"{spec.add:g} added to all cells of {n_zero} "
                              f"{'study' if n_zero == 1 else 'studies'} with a zero cell")
-        drop00 = spec.measure in ("OR", "RR") and (spec.revman or spec.method != "IV")
-        dz = table.double_zero() if drop00 or spec.method == "Peto" else np.zeros_like(included)
         if dz.any():
             included &= ~dz
             names = ", ".join(repr(str(x)) for x in studies.labels[dz])

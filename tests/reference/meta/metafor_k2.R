@@ -1,0 +1,6 @@
+# Writes metafor_k2.json and data/k2.csv. Run from the repository root:
+#   Rscript tests/reference/meta/metafor_k2.R
+# metafor rma.mh (OR, RR, RD), rma.peto and rma.uni (FE and random DL/REML/ML/PM/SJ/HE/HS/EB, each
+# with test = "z" and test = "knha"), with predict() intervals, weights() and Q-profile confint().
+source("tests/reference/meta/_common.R")
+metafor_fixture("k2", "metafor_k2.R")

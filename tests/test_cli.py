@@ -1,0 +1,82 @@
+"""The command line: one JSON object with --json, one-line errors (exit 1), usage exit 2."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from oncostat.cli import main
+
+BCG = pd.DataFrame({
+    "study": ["Aronson", "Ferguson", "Rosenthal", "Hart", "Frimodt-Moller", "Stein",
+              "Vandiviere", "TPT Madras", "Coetzee", "Rosenthal 2", "Comstock", "Comstock 2",
+              "Comstock 3"],
+    "year": [1948, 1949, 1960, 1977, 1973, 1953, 1973, 1980, 1968, 1961, 1974, 1969, 1976],
+    "events_treat": [4, 6, 3, 62, 33, 180, 8, 505, 29, 17, 186, 5, 27],
+    "total_treat": [123, 306, 231, 13598, 5069, 1541, 2545, 88391, 7499, 1716, 50634, 2498,
+                    16913],
+    "events_ctrl": [11, 29, 11, 248, 47, 372, 10, 499, 45, 65, 141, 3, 29],
+    "total_ctrl": [139, 303, 220, 12867, 5808, 1451, 629, 88391, 7277, 1665, 27338, 2341,
+                   17854],
+    "alloc": ["random", "random", "random", "random", "alternate", "alternate", "random",
+              "random", "random", "systematic", "systematic", "systematic", "systematic"],
+})
+
+
+@pytest.fixture
+def bcg_csv(tmp_path):
+    path = tmp_path / "bcg.csv"
+    BCG.to_csv(path, index=False)
+    return path
+
+
+def test_meta_json_has_the_documented_keys(bcg_csv, capsys):
+    code = main(["meta", str(bcg_csv), "--model", "random", "--subgroup", "alloc",
+                 "--leave-one-out", "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in ("measure", "method", "model", "k", "estimate", "ci_low", "ci_high",
+                "log_estimate", "z", "p", "heterogeneity", "prediction_interval", "studies",
+                "subgroups", "subgroup_differences", "leave_one_out"):
+        assert key in out, key
+    assert set(out["heterogeneity"]) >= {"Q", "df", "p", "I2", "tau2", "H"}
+    assert out["k"] == 13 and len(out["studies"]) == 13 and len(out["leave_one_out"]) == 13
+    assert [s["subgroup"] for s in out["subgroups"]] == ["random", "alternate", "systematic"]
+    assert sum(s["weight"] for s in out["studies"]) == pytest.approx(100)
+    assert 0 < out["estimate"] < 1 and out["ci_low"] < out["estimate"] < out["ci_high"]
+
+
+def test_meta_by_outcome_writes_figures_and_report(tmp_path, capsys):
+    data = pd.concat([BCG.assign(outcome="TB"), BCG.iloc[:6].assign(outcome="Death")])
+    path = tmp_path / "two.csv"
+    data.to_csv(path, index=False)
+    code = main(["meta", str(path), "--outcome", "outcome", "--forest",
+                 str(tmp_path / "f.png"), "--report", str(tmp_path / "r.html"), "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"TB", "Death"} and out["Death"]["k"] == 6
+    assert (tmp_path / "f_TB.png").stat().st_size > 0
+    html = (tmp_path / "r.html").read_text()
+    assert html.count("<svg") >= 2 and "Forest plot: TB" in html
+
+
+def test_input_error_is_one_line_and_exit_1(tmp_path, capsys):
+    bad = BCG.copy()
+    bad.loc[2, "events_ctrl"] = 500
+    path = tmp_path / "bad.csv"
+    bad.to_csv(path, index=False)
+    assert main(["meta", str(path), "--report", str(tmp_path / "r.html")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == ("InputError: column 'events_ctrl', row 3 (study 'Rosenthal'): expected "
+                   "events <= 'total_ctrl' (220), got 500")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_usage_error_exits_2(bcg_csv, capsys):
+    assert main(["meta", str(bcg_csv), "--model", "randm"]) == 2
+    assert "randm" in capsys.readouterr().err
+
+
+def test_missing_file(capsys):
+    assert main(["meta", "no/such/file.csv"]) == 1
+    assert capsys.readouterr().err.strip() == "InputError: no/such/file.csv: no such file"
