@@ -72,7 +72,10 @@ def refit_iv(spec: MetaSpec, labels: np.ndarray, yi: np.ndarray, vi: np.ndarray
 
 def pooled_mean(yi: np.ndarray, vi: np.ndarray, spec: MetaSpec) -> float:
     """Inverse-variance pooled estimate under ``spec``'s model (one study: that study)."""
-    tau2 = (estimate_tau2(yi, vi, spec.tau2_method)
-            if spec.model == "random" and len(yi) > 1 else 0.0)
+    if len(yi) == 1:
+        # Exactly that study, so its distance from the estimate is exactly 0 (trim and fill
+        # gives it sign 0, as metafor does).
+        return float(yi[0])
+    tau2 = estimate_tau2(yi, vi, spec.tau2_method) if spec.model == "random" else 0.0
     w = 1.0 / (vi + tau2)
     return float(np.dot(w, yi) / w.sum())

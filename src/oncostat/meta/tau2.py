@@ -39,6 +39,7 @@ __all__ = [
     "dersimonian_laird",
     "empirical_bayes",
     "estimate_tau2",
+    "fisher_scoring",
     "generalised_q",
     "hedges",
     "hunter_schmidt",
@@ -102,7 +103,7 @@ def sidik_jonkman(yi: np.ndarray, vi: np.ndarray) -> float:
     return tau2_0 * generalised_q(tau2_0, yi, vi) / (k - 1)
 
 
-def _fisher_scoring(step: Callable[[float], float], tau2: float, what: str) -> float:
+def fisher_scoring(step: Callable[[float], float], tau2: float, what: str) -> float:
     """Iterate ``tau2 += step(tau2)`` from the given start until the step is below ``TOL``."""
     for _ in range(MAX_ITER):
         adj = step(tau2)
@@ -132,7 +133,7 @@ def restricted_maximum_likelihood(yi: np.ndarray, vi: np.ndarray) -> float:
         tr_pp = sw2 - 2 * np.dot(w * w, w) / sw + (sw2 / sw) ** 2
         return float((np.dot(w * w, r * r) - tr_p) / tr_pp)
 
-    return _fisher_scoring(step, hedges(yi, vi), "REML")
+    return fisher_scoring(step, hedges(yi, vi), "REML")
 
 
 def maximum_likelihood(yi: np.ndarray, vi: np.ndarray) -> float:
@@ -144,7 +145,7 @@ def maximum_likelihood(yi: np.ndarray, vi: np.ndarray) -> float:
         w2 = w * w
         return float((np.dot(w2, r * r) - w.sum()) / w2.sum())
 
-    return _fisher_scoring(step, hedges(yi, vi), "ML")
+    return fisher_scoring(step, hedges(yi, vi), "ML")
 
 
 def empirical_bayes(yi: np.ndarray, vi: np.ndarray) -> float:
@@ -155,7 +156,7 @@ def empirical_bayes(yi: np.ndarray, vi: np.ndarray) -> float:
         w = 1.0 / (vi + tau2)
         return float((k / (k - 1) * generalised_q(tau2, yi, vi) - k) / w.sum())
 
-    return _fisher_scoring(step, hedges(yi, vi), "EB")
+    return fisher_scoring(step, hedges(yi, vi), "EB")
 
 
 def _q_and_slope(tau2: float, yi: np.ndarray, vi: np.ndarray) -> tuple[float, float]:
