@@ -125,7 +125,7 @@ def meta(
                 figures.append((forest_plot(s.subgroups or s.pooled),
                                 _with_suffix(forest, name, many)))
             if funnel:
-                tf = getattr(s.small_study, "trimfill", None)
+                tf = getattr(s.small_study, "trim_and_fill", None)
                 figures.append((funnel_plot(s.pooled, trimfill=tf),
                                 _with_suffix(funnel, name, many)))
     if report:

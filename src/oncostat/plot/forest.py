@@ -96,9 +96,6 @@ class _Row:
     study: str | None = None
     gid: str = ""
 
-    def texts(self) -> list[str]:
-        return [*self.cells.values(), self.span]
-
 
 def forest(
     result: PooledEstimate | SubgroupAnalysis,
@@ -388,6 +385,9 @@ def _rows(result: PooledEstimate | SubgroupAnalysis, overall: PooledEstimate,
     return rows
 
 
+_HEADER_Y = (-2.35, -1.35)   # rows of the group headings and the column headings
+
+
 # --- layout ----------------------------------------------------------------------------------
 
 @dataclass(slots=True)
@@ -447,12 +447,14 @@ class _Layout:
         width = max([width] + [_MARGIN * 2 + text_width(t) for t in legend])
 
         n_panel = 1 + max(i for i, r in enumerate(rows) if r.mark)
-        # Under the panel: the axis, its tick labels and the "favours" labels (in rows).
-        axis_rows = 2.9 if labels else 2.1
-        below = max(len(rows) - n_panel, axis_rows)
-        legend_top = n_panel + below + 0.3
-        bottom = legend_top + (1 + len(domains) if domains else 0) + 0.2
-        top = -3.0 - (1.5 if title else 0.0)
+        # Under the panel: the axis with its tick labels and the "favours" labels (rows).
+        axis_rows = 2.3 if labels else 1.3
+        bottom = n_panel - 0.5 + max(len(rows) - n_panel, axis_rows)
+        legend_top = bottom + 1.0
+        if domains:
+            bottom = legend_top + len(domains) + 0.5
+        top = _HEADER_Y[0] - 0.75 - (1.3 if title else 0.0)
+        bottom += 0.45
         return cls(x, panel_left, panel_width, rob_left, rob_width, width, n_panel, top,
                    bottom, legend_top)
 
@@ -460,21 +462,16 @@ class _Layout:
 def _groups(columns: list[_Column]) -> list[tuple[str, list[str]]]:
     """Runs of neighbouring columns under the same group heading."""
     runs: list[tuple[str, list[str]]] = []
-    for c in columns:
+    for previous, c in zip([None, *columns], columns, strict=False):
         if not c.group:
             continue
-        if runs and runs[-1][0] == c.group and runs[-1][1][-1] == _previous(columns, c):
+        if previous is not None and previous.group == c.group:
             runs[-1][1].append(c.key)
         else:
             runs.append((c.group, [c.key]))
     return runs
 
 
-def _previous(columns: list[_Column], col: _Column) -> str:
-    return columns[columns.index(col) - 1].key
-
-
-_HEADER_Y = (-2.35, -1.35)   # group headings, column headings
 
 
 # --- drawing ---------------------------------------------------------------------------------
@@ -492,7 +489,7 @@ def _draw_table(ax: Axes, tr: Any, columns: list[_Column], rows: list[_Row], lay
         return {"left": left, "right": right, "center": (left + right) / 2}[col.align]
 
     if title:
-        _text(ax, tr, _MARGIN, layout.top + 1.0, title, fontsize=FONT_SIZE + 1.5,
+        _text(ax, tr, _MARGIN, layout.top + 0.75, title, fontsize=FONT_SIZE + 1.5,
               fontweight="bold", ha="left")
     for col in columns:
         _text(ax, tr, anchor(col), _HEADER_Y[1], col.header, ha=col.align, fontweight="bold")
@@ -643,8 +640,9 @@ def _draw_rob(ax: Axes, tr: Any, rob: pd.DataFrame, domains: list[str], rows: li
             ys.append(y)
             colours.append(ROB_COLOURS[level])
             _text(ax, ax.transData, i, y, _ROB_GLYPHS[level], ha="center", va="center",
-                  fontsize=FONT_SIZE, fontweight="bold", gid="rob-glyph")
-    circles = ax.scatter(xs, ys, s=(0.82 * ROW * 72) ** 2, c=colours, linewidths=0,
+                  fontweight="bold", gid="rob-glyph",
+                  color="white" if level == "high" else INK)
+    circles = ax.scatter(xs, ys, s=(0.76 * ROW * 72) ** 2, c=colours, linewidths=0,
                          clip_on=False)
     circles.set_gid("rob-circles")
 

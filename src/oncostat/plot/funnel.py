@@ -50,14 +50,12 @@ class TrimFillLike(Protocol):
     """What :func:`funnel` reads from a trim-and-fill result.
 
     ``filled`` has one row per imputed study with columns ``yi`` and ``vi`` (analysis
-    scale); ``estimate`` is the adjusted pooled effect on the analysis scale.
+    scale). The adjusted pooled effect is ``estimate`` (analysis scale) or, as in
+    :class:`oncostat.meta.small_study.TrimAndFill`, ``adjusted.log_estimate``.
     """
 
     @property
     def filled(self) -> pd.DataFrame: ...
-
-    @property
-    def estimate(self) -> float: ...
 
 
 def funnel(
@@ -84,10 +82,12 @@ def funnel(
         the bands beyond it are shaded grey (as metafor's ``shade``), so one can see
         whether missing studies lie where non-significant results would be. ``None``
         draws the plain funnel.
-    trimfill : object, optional
-        A trim-and-fill result with ``filled`` (DataFrame with ``yi``, ``vi`` of the
-        imputed studies) and ``estimate`` (adjusted effect, analysis scale) [3]_; imputed
-        studies are drawn as open circles and the adjusted estimate as a dotted line.
+    trimfill : TrimAndFill or similar, optional
+        A trim-and-fill result [3]_, e.g. from
+        :func:`oncostat.meta.small_study.trim_and_fill`: ``filled`` (DataFrame with ``yi``,
+        ``vi`` of the imputed studies) and the adjusted effect on the analysis scale as
+        ``estimate`` or ``adjusted.log_estimate``. Imputed studies are drawn as open
+        circles and the adjusted estimate as a dotted line.
     yaxis : {"se", "vi"}
         Standard error (the recommended axis [1]_) or sampling variance (metafor's
         ``yaxis="sei"`` and ``"vi"``), inverted so that precise studies are on top.
@@ -111,7 +111,7 @@ def funnel(
     keep = studies["included"].to_numpy(bool) & np.isfinite(studies["yi"].to_numpy(float))
     yi = studies["yi"].to_numpy(float)[keep]
     se = np.sqrt(studies["vi"].to_numpy(float)[keep])
-    filled = _filled(trimfill)
+    filled, adjusted = _filled(trimfill)
 
     fig, ax = new_figure(7.0, 4.6, ax, rect=(0.1, 0.12, 0.58, 0.82))
 
@@ -144,7 +144,7 @@ def funnel(
         fse = np.sqrt(filled["vi"].to_numpy(float))
         ax.scatter(filled["yi"], fse if yaxis == "se" else fse**2, s=22, facecolor="white",
                    edgecolor=INK, linewidths=LINE_WIDTH, zorder=3, gid="filled")
-        ax.axvline(float(trimfill.estimate), color=INK, lw=LINE_WIDTH, ls=":", gid="adjusted")
+        ax.axvline(adjusted, color=INK, lw=LINE_WIDTH, ls=":", gid="adjusted")
         handles += [Line2D([], [], ls="none", marker="o", ms=5, markerfacecolor="white",
                            markeredgecolor=INK, label="Filled studies"),
                     Line2D([], [], color=INK, lw=LINE_WIDTH, ls=":",
@@ -166,17 +166,21 @@ def _check_levels(contours: tuple[float, ...] | None) -> list[float]:
     return levels
 
 
-def _filled(trimfill: TrimFillLike | None) -> pd.DataFrame:
+def _filled(trimfill: TrimFillLike | None) -> tuple[pd.DataFrame, float]:
+    """The imputed studies and the adjusted estimate (analysis scale) of ``trimfill``."""
     if trimfill is None:
-        return pd.DataFrame({"yi": np.array([], float), "vi": np.array([], float)})
+        return pd.DataFrame({"yi": np.array([], float), "vi": np.array([], float)}), math.nan
     filled = getattr(trimfill, "filled", None)
     if not isinstance(filled, pd.DataFrame) or not {"yi", "vi"} <= set(filled.columns):
         raise InputError("trimfill: expected an object with 'filled', a DataFrame with "
-                         "columns 'yi' and 'vi', and 'estimate'")
-    if not math.isfinite(float(getattr(trimfill, "estimate", math.nan))):
-        raise InputError("trimfill: expected a finite 'estimate' (adjusted effect, "
-                         "analysis scale)")
-    return filled[["yi", "vi"]].astype(float)
+                         "columns 'yi' and 'vi', and 'estimate' or 'adjusted'")
+    estimate = getattr(trimfill, "estimate", None)
+    if estimate is None:
+        estimate = getattr(getattr(trimfill, "adjusted", None), "log_estimate", math.nan)
+    if not math.isfinite(float(estimate)):
+        raise InputError("trimfill: expected a finite adjusted estimate ('estimate' or "
+                         "'adjusted.log_estimate', analysis scale)")
+    return filled[["yi", "vi"]].astype(float), float(estimate)
 
 
 def _shade_contours(ax: Axes, levels: list[float], grid: np.ndarray, ygrid: np.ndarray
@@ -184,18 +188,23 @@ def _shade_contours(ax: Axes, levels: list[float], grid: np.ndarray, ygrid: np.n
     """Bands of two-sided significance around the null, as Peters et al. shade them."""
     # metafor's shades: white inside the smallest level, then darker to lighter grey.
     greys = [str(round(g, 3)) for g in np.linspace(0.55, 0.83, len(levels))]
-    alphas = [1 - c for c in levels]
+    alphas = [_alpha(1 - c) for c in levels]
     ax.set_facecolor(greys[-1])
     colours = ["white", *greys[:-1]]
     for level, colour in zip(reversed(levels), reversed(colours), strict=True):
         zc = stats.norm.ppf(0.5 + level / 2)
         ax.fill_betweenx(ygrid, -zc * grid, zc * grid, color=colour, lw=0, zorder=0,
                          gid=f"contour-{level:g}")
-    names = [f"p > {alphas[0]:g}"]
-    names += [f"{alphas[i + 1]:g} < p ≤ {alphas[i]:g}" for i in range(len(levels) - 1)]
-    names.append(f"p ≤ {alphas[-1]:g}")
+    names = [f"p > {alphas[0]}"]
+    names += [f"{alphas[i + 1]} < p ≤ {alphas[i]}" for i in range(len(levels) - 1)]
+    names.append(f"p ≤ {alphas[-1]}")
     return [Patch(facecolor=c, edgecolor="0.4", lw=0.4, label=n)
             for c, n in zip([*colours, greys[-1]], names, strict=True)]
+
+
+def _alpha(p: float) -> str:
+    """Significance level with two decimals unless it needs more: 0.10, 0.05, 0.001."""
+    return f"{p:.2f}" if math.isclose(p, round(p, 2)) else f"{p:.3g}"
 
 
 def _label_axes(ax: Axes, result: PooledEstimate, yaxis: str) -> None:

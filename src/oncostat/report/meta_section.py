@@ -158,7 +158,7 @@ def add_meta_section(report: Report, title: str, summaries: dict[str, MetaSummar
             from oncostat.plot.funnel import funnel
 
             sec.add_text(str(s.small_study))
-            sec.add_figure(funnel(s.pooled, trimfill=getattr(s.small_study, "trimfill", None)),
+            sec.add_figure(funnel(s.pooled, trimfill=getattr(s.small_study, "trim_and_fill", None)),
                            f"Contour-enhanced funnel plot: {label}.",
                            name=_stem(title, label, "funnel"))
     text, refs = methods_text(first)
