@@ -513,22 +513,17 @@ def _heterogeneity(q: float, df: int, tau2: float, yi: np.ndarray, vi: np.ndarra
 
 def _study_frame(studies: StudyData, eff: _StudyEffects, weights: np.ndarray,
                  spec: MetaSpec) -> pd.DataFrame:
-    frame = studies.frame.copy()
     crit = stats.norm.ppf(0.5 + spec.confidence_level / 2)
     se = np.sqrt(eff.vi)
     back = np.exp if spec.is_ratio else (lambda x: x)
     w = np.zeros(studies.k)
     total = weights.sum()
     w[eff.included] = 100.0 * weights / total if total > 0 else np.nan
+    columns: dict[str, Any] = {c: studies.frame[c].to_numpy() for c in studies.frame.columns}
     with np.errstate(invalid="ignore", over="ignore"):
-        frame["yi"] = eff.yi
-        frame["vi"] = eff.vi
-        frame["se"] = se
-        frame["estimate"] = back(eff.yi)
-        frame["ci_low"] = back(eff.yi - crit * se)
-        frame["ci_high"] = back(eff.yi + crit * se)
-    frame["weight"] = w
-    frame["included"] = eff.included
-    return frame
+        columns.update(yi=eff.yi, vi=eff.vi, se=se, estimate=back(eff.yi),
+                       ci_low=back(eff.yi - crit * se), ci_high=back(eff.yi + crit * se),
+                       weight=w, included=eff.included)
+    return pd.DataFrame(columns, copy=False)
 
 

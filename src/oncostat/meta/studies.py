@@ -168,13 +168,18 @@ def read_studies(
     if not keep.any():
         raise InputError("study table: every study has a missing value; nothing to analyse")
 
-    frame = df.loc[keep].reset_index(drop=True).copy()
-    frame = frame.drop(columns=[c for c in _source_names(kind, columns) if c in frame.columns])
-    frame.insert(0, "study", labels[keep])
+    everyone = bool(keep.all())
+    source = set(_source_names(kind, columns))
+    frame_columns: dict[str, object] = {"study": labels[keep]}
+    for c in df.columns:
+        if c not in source:
+            col = df[c].to_numpy()
+            frame_columns[str(c)] = col if everyone else col[keep]
     if columns.year in df.columns and columns.year != "year":
-        frame["year"] = df.loc[keep, columns.year].to_numpy()
+        frame_columns["year"] = frame_columns[columns.year]
     for name, v in values.items():
-        frame[name] = v[keep]
+        frame_columns[name] = v if everyone else v[keep]
+    frame = pd.DataFrame(frame_columns, copy=False)
 
     if kind == "binary":
         e1, n1, e2, n2 = (values[k][keep] for k in
