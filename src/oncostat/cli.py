@@ -150,6 +150,73 @@ def meta(
         typer.echo("\n\n".join(str(s) for s in results.values()))
 
 
+class Ties(StrEnum):
+    efron = "efron"
+    breslow = "breslow"
+    exact = "exact"
+
+
+class ConfType(StrEnum):
+    log = "log"
+    log_log = "log-log"
+    plain = "plain"
+    logit = "logit"
+    arcsin = "arcsin"
+
+
+def _names(text: str | None) -> list[str] | None:
+    return [c.strip() for c in text.split(",") if c.strip()] if text else None
+
+
+def _numbers(text: str | None, option: str) -> list[float] | None:
+    if not text:
+        return None
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise InputError(f"{option}: expected numbers separated by commas, got {text!r}") from None
+
+
+@app.command()
+def survival(
+    file: Annotated[Path, typer.Argument(help="Patient table: CSV, TSV, XLSX or Parquet.")],
+    time: Annotated[str, typer.Option(help="Column with follow-up time.")],
+    event: Annotated[str, typer.Option(help="Column with the event (1) / censored (0) code.")],
+    group: Annotated[str | None, typer.Option(help="Column with the arm.")] = None,
+    reference: Annotated[str | None, typer.Option(help="Reference arm for HR/RMST.")] = None,
+    covariates: Annotated[str | None, typer.Option(help="Cox covariates: a,b,c.")] = None,
+    strata: Annotated[str | None, typer.Option(help="Stratify log-rank and Cox.")] = None,
+    cluster: Annotated[str | None, typer.Option(help="Cluster-robust SE (e.g. set id).")] = None,
+    ties: Annotated[Ties, typer.Option(help="Cox ties method.")] = Ties.efron,
+    conf_type: Annotated[ConfType, typer.Option(help="KM interval transform.")] = ConfType.log,
+    times: Annotated[str | None, typer.Option(help="Report survival at: 12,24,36.")] = None,
+    tau: Annotated[float | None, typer.Option(help="RMST truncation time.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="KM plot file (PNG/SVG/PDF).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Kaplan-Meier, log-rank, RMST and Cox model for one endpoint (R survival's numbers)."""
+    from oncostat.io.tables import read_table
+    from oncostat.survival import survival_summary
+
+    data = read_table(file)
+    if reference is not None and group is not None and group in data.columns:
+        # Arms read from a file may be numbers; match the reference to the column's type.
+        reference = next((g for g in data[group].dropna().unique() if str(g) == reference),
+                         reference)
+    res = survival_summary(data, time=time, event=event, group=group, reference=reference,
+                           covariates=_names(covariates), strata=_names(strata),
+                           cluster=cluster, ties=ties.value, conf_type=conf_type.value,
+                           times=_numbers(times, "--times"), tau=tau)
+    if plot is not None:
+        fig = res.plot(times=_numbers(times, "--times"))
+        plot.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(plot, dpi=200, bbox_inches="tight")
+    if as_json:
+        _print_json(res.to_dict())
+    else:
+        typer.echo(str(res))
+
+
 @app.command()
 def run(
     study: Annotated[list[Path], typer.Argument(help="Study file(s) (TOML).")],

@@ -7,6 +7,7 @@ result of its own function and can be used alone.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ import pandas as pd
 
 from oncostat._results import ResultMixin, jsonable
 from oncostat._validate import require_columns
+from oncostat.errors import DegenerateDataWarning
 from oncostat.meta import sensitivity
 from oncostat.meta.analysis import PooledEstimate, meta_analysis
 from oncostat.meta.sensitivity import SequentialAnalysis
@@ -79,6 +81,18 @@ def summarise(data: pd.DataFrame, *, name: str = "", subgroup: str | None = None
     else:
         sub = None
         pooled = meta_analysis(data, **options)
+    with warnings.catch_warnings():
+        # The pooled analysis has already warned about zero cells, exclusions and missing
+        # values; the companion analyses of the same studies would repeat it.
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        return MetaSummary(name, pooled, sub, *_companions(
+            data, pooled, leave_one_out=leave_one_out, cumulative=cumulative,
+            influence=influence, small_study=small_study, order=order, options=options))
+
+
+def _companions(data: pd.DataFrame, pooled: PooledEstimate, *, leave_one_out: bool,
+                cumulative: bool, influence: bool, small_study: bool, order: str | None,
+                options: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
     loo = sensitivity.leave_one_out(data, **options) if leave_one_out and pooled.k >= 2 else None
     cum = None
     if cumulative:
@@ -94,7 +108,7 @@ def summarise(data: pd.DataFrame, *, name: str = "", subgroup: str | None = None
         from oncostat.meta.small_study import small_study_effects
 
         small = small_study_effects(pooled)
-    return MetaSummary(name, pooled, sub, loo, cum, infl, small)
+    return loo, cum, infl, small
 
 
 def summarise_by(data: pd.DataFrame, *, outcome: str, **kwargs: Any) -> dict[str, MetaSummary]:

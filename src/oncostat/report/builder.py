@@ -54,11 +54,10 @@ class Section:
 
     def add_table(self, table: pd.DataFrame, caption: str, *, name: str | None = None,
                   float_format: str = "{:.2f}") -> Section:
-        """Add a numbered table; ``name`` (a file stem) is used when tables are exported."""
+        """Add a numbered table; exported as ``table<number>_<name>``."""
         self.report._tables += 1
         number = self.report._tables
-        stem = name or f"table{number}"
-        self.report.tables[stem] = table
+        self.report.tables[_file_stem("table", number, name)] = table
         shown = table.copy()
         for col in shown.columns:
             if pd.api.types.is_float_dtype(shown[col]):
@@ -67,10 +66,10 @@ class Section:
         return self
 
     def add_figure(self, figure: Any, caption: str, *, name: str | None = None) -> Section:
-        """Add a numbered matplotlib figure (embedded as SVG)."""
+        """Add a numbered matplotlib figure (embedded as SVG; saved as ``figure<n>_<name>``)."""
         self.report._figures += 1
         number = self.report._figures
-        self.report.figures[name or f"figure{number}"] = figure
+        self.report.figures[_file_stem("figure", number, name)] = figure
         self.blocks.append(_Block("figure", _svg(figure), caption, number))
         return self
 
@@ -154,6 +153,14 @@ def write_atomic(path: Path, payload: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _file_stem(kind: str, number: int, name: str | None) -> str:
+    """``figure3_forest_pr``: numbered, so unique; the name makes it findable."""
+    if not name:
+        return f"{kind}{number}"
+    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40]
+    return f"{kind}{number}_{slug}"
 
 
 def software_versions() -> dict[str, str]:

@@ -56,7 +56,8 @@ def pooled_table(summaries: dict[str, MetaSummary]) -> pd.DataFrame:
             "Tau²": "" if not math.isfinite(h.tau2) else f"{h.tau2:.3f}",
             "Model": r.label,
         })
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    return table.drop(columns="Outcome") if list(summaries) == [""] else table
 
 
 def _sequential_table(summary: MetaSummary, which: str) -> pd.DataFrame:
@@ -126,7 +127,7 @@ def add_meta_section(report: Report, title: str, summaries: dict[str, MetaSummar
         sec.add_text(description)
     first = next(iter(summaries.values()))
     sec.add_table(pooled_table(summaries), f"{title}: pooled estimates.",
-                  name=_stem(title, "pooled"))
+                  name="pooled")
     for name, s in summaries.items():
         label = name or title
         if len(summaries) > 1 or name:
@@ -138,33 +139,30 @@ def add_meta_section(report: Report, title: str, summaries: dict[str, MetaSummar
         if prediction and s.pooled.model == "random":
             kwargs["prediction"] = True
         sec.add_figure(forest(target, **kwargs), f"Forest plot: {label} ({s.pooled.label}).",
-                       name=_stem(title, label, "forest"))
+                       name=f"forest {label}")
         if s.subgroups is not None:
             sec.add_table(s.subgroups.to_frame(), f"{label}: subgroups by "
                           f"{s.subgroups.by!r}. {s.subgroups.difference}.",
-                          name=_stem(title, label, "subgroups"), float_format="{:.3f}")
+                          name=f"subgroups {label}", float_format="{:.3f}")
         if s.leave_one_out is not None:
             sec.add_table(_sequential_table(s, "leave-one-out"),
                           f"{label}: sensitivity analysis omitting one study at a time.",
-                          name=_stem(title, label, "leave_one_out"))
+                          name=f"leave_one_out {label}")
         if s.cumulative is not None:
             sec.add_table(_sequential_table(s, "cumulative"),
                           f"{label}: cumulative meta-analysis.",
-                          name=_stem(title, label, "cumulative"))
+                          name=f"cumulative {label}")
         if s.influence is not None:
             sec.add_table(s.influence.to_frame(), f"{label}: influence diagnostics.",
-                          name=_stem(title, label, "influence"), float_format="{:.3f}")
+                          name=f"influence {label}", float_format="{:.3f}")
         if s.small_study is not None:
             from oncostat.plot.funnel import funnel
 
-            sec.add_text(str(s.small_study))
+            sec.add_table(s.small_study.to_frame(), f"{label}: tests for small-study effects "
+                          "(Egger, Begg, Peters) and trim-and-fill.",
+                          name=f"small_study {label}", float_format="{:.3f}")
             sec.add_figure(funnel(s.pooled, trimfill=getattr(s.small_study, "trim_and_fill", None)),
                            f"Contour-enhanced funnel plot: {label}.",
-                           name=_stem(title, label, "funnel"))
+                           name=f"funnel {label}")
     text, refs = methods_text(first)
     sec.add_methods(text, refs)
-
-
-def _stem(*parts: str) -> str:
-    raw = "_".join(parts).lower()
-    return "".join(c if c.isalnum() else "_" for c in raw).strip("_")[:60]
