@@ -8,10 +8,12 @@ from typing import Any
 
 import pandas as pd
 
+from oncostat.meta.analysis import PooledEstimate
+from oncostat.meta.subgroup import SubgroupAnalysis
 from oncostat.meta.summary import MetaSummary
 from oncostat.report.builder import Report
 
-__all__ = ["add_meta_section", "methods_text", "pooled_table"]
+__all__ = ["add_meta_section", "methods_text", "pooled_table", "subgroup_table"]
 
 REFERENCES = {
     "MH": "Mantel N, Haenszel W. J Natl Cancer Inst. 1959;22:719-748.",
@@ -41,23 +43,31 @@ def _p(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def _row(res: PooledEstimate) -> dict[str, Any]:
+    h = res.heterogeneity
+    return {
+        "Studies": res.k,
+        f"{res.measure} [95% CI]": _ci(res.estimate, res.ci_low, res.ci_high),
+        "z (P)": f"{abs(res.statistic):.2f} ({_p(res.pvalue)})",
+        "Chi²": "/" if h.df < 1 else f"{h.q:.2f}",
+        "df (P)": "/" if h.df < 1 else f"{h.df} ({_p(h.pvalue)})",
+        "I² (%)": "/" if not math.isfinite(h.i2) else f"{100 * h.i2:.0f}",
+        "Tau²": "" if not math.isfinite(h.tau2) else f"{h.tau2:.3f}",
+    }
+
+
 def pooled_table(summaries: dict[str, MetaSummary]) -> pd.DataFrame:
-    """One row per outcome: k, estimate [CI], z (P), heterogeneity."""
-    rows = []
-    for name, s in summaries.items():
-        r, h = s.pooled, s.pooled.heterogeneity
-        rows.append({
-            "Outcome": name, "Studies": r.k, f"{r.measure} [95% CI]": _ci(r.estimate, r.ci_low,
-                                                                          r.ci_high),
-            "z (P)": f"{abs(r.statistic):.2f} ({_p(r.pvalue)})",
-            "Chi²": "/" if h.df < 1 else f"{h.q:.2f}",
-            "df (P)": "/" if h.df < 1 else f"{h.df} ({_p(h.pvalue)})",
-            "I² (%)": "/" if not math.isfinite(h.i2) else f"{100 * h.i2:.0f}",
-            "Tau²": "" if not math.isfinite(h.tau2) else f"{h.tau2:.3f}",
-            "Model": r.label,
-        })
-    table = pd.DataFrame(rows)
+    """One row per outcome: k, estimate [CI], z (P), heterogeneity, model."""
+    table = pd.DataFrame([{"Outcome": name, **_row(s.pooled), "Model": s.pooled.label}
+                          for name, s in summaries.items()])
     return table.drop(columns="Outcome") if list(summaries) == [""] else table
+
+
+def subgroup_table(sub: SubgroupAnalysis) -> pd.DataFrame:
+    """One row per subgroup and the overall row, formatted as :func:`pooled_table`."""
+    rows = [{"Subgroup": level, **_row(res)} for level, res in sub.subgroups.items()]
+    rows.append({"Subgroup": "Overall", **_row(sub.overall)})
+    return pd.DataFrame(rows)
 
 
 def _sequential_table(summary: MetaSummary, which: str) -> pd.DataFrame:
@@ -141,9 +151,9 @@ def add_meta_section(report: Report, title: str, summaries: dict[str, MetaSummar
         sec.add_figure(forest(target, **kwargs), f"Forest plot: {label} ({s.pooled.label}).",
                        name=f"forest {label}")
         if s.subgroups is not None:
-            sec.add_table(s.subgroups.to_frame(), f"{label}: subgroups by "
+            sec.add_table(subgroup_table(s.subgroups), f"{label}: subgroups by "
                           f"{s.subgroups.by!r}. {s.subgroups.difference}.",
-                          name=f"subgroups {label}", float_format="{:.3f}")
+                          name=f"subgroups {label}")
         if s.leave_one_out is not None:
             sec.add_table(_sequential_table(s, "leave-one-out"),
                           f"{label}: sensitivity analysis omitting one study at a time.",

@@ -11,6 +11,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
+
+from oncostat._validate import require_columns
 from oncostat.errors import InputError
 from oncostat.io.tables import read_table
 from oncostat.meta.summary import MetaSummary, summarise, summarise_by
@@ -48,6 +51,17 @@ def _run_meta(spec: MetaSpecFile, folder: Path) -> dict[str, MetaSummary]:
     return results
 
 
+def _read_rob(path: Path) -> pd.DataFrame:
+    """Risk-of-bias table: one row per study, one column per domain (``year`` is ignored).
+
+    Domain names written as identifiers (``allocation_concealment``) are shown as words.
+    """
+    table = read_table(path)
+    require_columns(table, ["study"], what=str(path))
+    table = table.drop(columns=[c for c in ("year",) if c in table.columns]).set_index("study")
+    return table.rename(columns=lambda c: str(c).replace("_", " ").capitalize())
+
+
 def run_study(path: str | Path, out: str | Path) -> Path:
     """Run the study file at ``path``; write ``<out>/<stem>.html`` plus tables and figures.
 
@@ -61,10 +75,11 @@ def run_study(path: str | Path, out: str | Path) -> Path:
     computed = []
     with _progress(len(study.meta), f"Running {stem}") as step:
         for spec in study.meta:
-            rob = read_table(folder / spec.rob).set_index("study") if spec.rob else None
+            rob = _read_rob(folder / spec.rob) if spec.rob else None
             computed.append((spec, _run_meta(spec, folder), rob))
             step(spec.name)
     report = Report(study.title, study.subtitle)
+    report.add_input(path)
     for spec, summaries, rob in computed:
         report.add_input(folder / spec.data)
         add_meta_section(report, spec.name, summaries, description=spec.description, rob=rob,
