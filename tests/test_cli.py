@@ -80,3 +80,19 @@ def test_usage_error_exits_2(bcg_csv, capsys):
 def test_missing_file(capsys):
     assert main(["meta", "no/such/file.csv"]) == 1
     assert capsys.readouterr().err.strip() == "InputError: no/such/file.csv: no such file"
+
+
+def test_table1_json_and_docx(tmp_path, capsys):
+    data = pd.DataFrame({"arm": ["A"] * 6 + ["B"] * 6,
+                         "age": [61, 55, 70, 64, 58, 67, 75, 72, 80, 69, 77, 74],
+                         "sex": list("MFMFMMFFMFFM")})
+    path = tmp_path / "cohort.csv"
+    data.to_csv(path, index=False)
+    assert main(["table1", str(path), "--group", "arm", "--test", "welch",
+                 "--out", str(tmp_path / "t1.docx"), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    age = next(r for r in rows if r["variable"] == "age")
+    assert age["test"] == "welch" and 0 < age["p"] < 0.05
+    assert (tmp_path / "t1.docx").stat().st_size > 0
+    assert main(["table1", str(path), "--group", "arm", "--out", str(tmp_path / "t1.pdf")]) == 1
+    assert "expected a .docx, .xlsx or .csv file" in capsys.readouterr().err

@@ -217,6 +217,50 @@ def survival(
         typer.echo(str(res))
 
 
+class Test(StrEnum):
+    auto = "auto"
+    chisq = "chisq"
+    chisq_yates = "chisq-yates"
+    fisher = "fisher"
+    t = "t"
+    welch = "welch"
+    anova = "anova"
+    wilcoxon = "wilcoxon"
+    kruskal = "kruskal"
+
+
+@app.command()
+def table1(
+    file: Annotated[Path, typer.Argument(help="Patient table: CSV, TSV, XLSX or Parquet.")],
+    group: Annotated[str, typer.Option(help="Column with the arm.")],
+    variables: Annotated[str | None, typer.Option("--vars", help="Rows: a,b,c.")] = None,
+    categorical: Annotated[str | None, typer.Option(help="Force categorical: a,b.")] = None,
+    nonnormal: Annotated[str | None, typer.Option(
+        help="Median (IQR) + rank test: a,b | all | auto.")] = None,
+    test: Annotated[Test, typer.Option(help="Test for every variable of its kind.")] = Test.auto,
+    smd: Annotated[bool, typer.Option("--smd/--no-smd", help="SMD column.")] = True,
+    out: Annotated[Path | None, typer.Option(help="Write .docx, .xlsx or .csv.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Baseline table by arm with tests and SMDs (Table 1)."""
+    from oncostat.cohort import table1 as make_table1
+    from oncostat.io.tables import read_table
+
+    writers = {".docx": "to_docx", ".xlsx": "to_xlsx", ".csv": "to_csv"}
+    if out is not None and out.suffix.lower() not in writers:
+        raise InputError(f"--out: expected a .docx, .xlsx or .csv file, got {out.name!r}")
+    keep = nonnormal if nonnormal in ("all", "auto") else _names(nonnormal)
+    res = make_table1(read_table(file), group=group, variables=_names(variables),
+                      categorical=_names(categorical), nonnormal=keep, tests=test.value,
+                      smd=smd)
+    if out is not None:
+        getattr(res, writers[out.suffix.lower()])(out)
+    if as_json:
+        _print_json(res.to_dict())
+    else:
+        typer.echo(str(res))
+
+
 @app.command()
 def run(
     study: Annotated[list[Path], typer.Argument(help="Study file(s) (TOML).")],

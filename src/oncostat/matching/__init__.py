@@ -1,0 +1,1 @@
+"""Propensity scores, matching and balance diagnostics."""
