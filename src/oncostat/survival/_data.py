@@ -2,14 +2,16 @@
 
 Every check runs before numpy sees the data and raises :class:`~oncostat.errors.InputError`
 naming the column, the row (counted from 1) and, with ``id=``, the patient. The arrays are
-then tabulated once into risk sets (:func:`risk_sets`): one sort of the times, then
-``bincount`` per group, so every estimator costs O(n log n) time and O(n) memory.
+then tabulated into risk sets, per group for Kaplan-Meier (:func:`group_risk_sets`) and at
+the event times for the log-rank family (:func:`event_risk_sets`): one ``np.sort`` of
+integer keys packing time, event and group, then O(n) counting, so every estimator costs
+O(n log n) time and O(n) memory.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +20,8 @@ import pandas as pd
 from oncostat._validate import as_frame, numeric_column, require_columns, row_ref
 from oncostat.errors import DegenerateDataWarning, InputError
 
-__all__ = ["RiskSets", "SurvivalData", "risk_sets", "survival_data"]
+__all__ = ["EventRiskSets", "GroupRiskSets", "SurvivalData", "event_risk_sets",
+           "group_risk_sets", "survival_data"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +87,13 @@ def survival_data(
     id : str, optional
         Patient identifier, used only to name the patient in error messages.
     """
-    frame = as_frame(data)
+    # A DataFrame is only read, by position, so it is neither copied nor re-indexed.
+    frame = data if isinstance(data, pd.DataFrame) else as_frame(data)
     strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
     needed = [time, event, *([group] if group else []), *strata_cols, *([id] if id else [])]
     require_columns(frame, needed)
     labels = frame[id].tolist() if id else None
-    t = numeric_column(frame, time, labels=labels, noun="patient", minimum=0.0) + 0.0
+    t = _time_column(frame, time, labels)
     e = _event_column(frame, event, event_codes, labels)
     if group is not None:
         g, glabels = _codes(frame, group, labels)
@@ -116,9 +120,31 @@ def survival_data(
 
 
 
+def _time_column(frame: pd.DataFrame, column: str, labels: list[object] | None) -> np.ndarray:
+    """Times as float64 >= +0.0 (adding 0.0 turns -0.0 into +0.0), never the caller's array."""
+    raw = frame[column]
+    if isinstance(raw.dtype, np.dtype) and raw.dtype.kind in "fiu" and len(raw):
+        # Fast path: min and max are NaN if any value is, so they check for NaN, infinity
+        # and negative times at once; anything else goes through numeric_column, which
+        # finds and names the offending row.
+        values = raw.to_numpy(dtype=np.float64)
+        if values.min() >= 0 and values.max() < np.inf:
+            return values + 0.0
+    return numeric_column(frame, column, labels=labels, noun="patient", minimum=0.0) + 0.0
+
+
 def _event_column(frame: pd.DataFrame, column: str, codes: Mapping[object, int] | None,
                   labels: list[object] | None) -> np.ndarray:
     raw = frame[column]
+    if (codes is None and isinstance(raw.dtype, np.dtype) and raw.dtype.kind in "iuf"
+            and len(raw)):
+        # Fast path for 0/1 codes (the checks below name the row of anything else).
+        values = raw.to_numpy()
+        if raw.dtype.kind == "f":
+            if np.all((values == 0) | (values == 1)):
+                return values.astype(np.int8)
+        elif values.min() >= 0 and values.max() <= 1:
+            return values.astype(np.int8)
     missing = raw.isna().to_numpy()
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
@@ -179,6 +205,8 @@ def _codes(frame: pd.DataFrame, column: str,
         low, high = int(values.min()), int(values.max())
         if low >= 0 and high < 1_000_000:
             present = np.flatnonzero(np.bincount(values, minlength=high + 1))
+            if len(present) == high + 1:   # codes 0..k-1 all present: already the codes
+                return values.astype(np.intp), tuple(present.tolist())
             lookup = np.zeros(high + 1, dtype=np.intp)
             lookup[present] = np.arange(len(present))
             return lookup[values], tuple(present.tolist())
@@ -199,37 +227,151 @@ def _strata_codes(frame: pd.DataFrame, columns: list[str],
     return codes.astype(np.intp), slabels
 
 
-@dataclass(frozen=True, slots=True)
-class RiskSets:
-    """Counts per group at each distinct time of one stratum.
+def _time_codes(time: np.ndarray, max_width: int
+                ) -> tuple[np.ndarray, int, Callable[[np.ndarray], np.ndarray]]:
+    """Order-preserving integer codes of the times, their bit width, and codes -> times.
 
-    ``time`` has the T distinct times in increasing order; ``n_event``, ``n_exit`` (events
-    plus censored) and ``n_risk`` (time >= t) are arrays of shape (groups, T).
+    Finite times >= +0.0 (``survival_data`` adds 0.0, turning -0.0 into +0.0) have IEEE bit
+    patterns that sort as integers in the same order as the floats. Less the smallest
+    positive pattern they span about 2**52 per factor of 2 between the smallest and largest
+    positive time, so under 2**58 for any follow-up data, which leaves the low bits of an
+    int64 free for group and event labels: one ``np.sort`` of packed keys then replaces an
+    ``argsort`` and the gathers after it (three times faster at 10^6 rows). Codes wider
+    than ``max_width`` bits are replaced by dense ranks, from an ``argsort``.
+    """
+    bits = time.view(np.int64)
+    low, high = int(bits.min()), int(bits.max())
+    zero_code = low == 0 and high > 0
+    # Zero times take code 0 and the positive times codes from 1.
+    base = int(bits.min(where=bits > 0, initial=high)) - 1 if zero_code else low
+    width = (high - base).bit_length()
+    if width <= max_width:
+        codes = bits - base
+        if zero_code:
+            np.maximum(codes, 0, out=codes)
+
+        def decode(c: np.ndarray) -> np.ndarray:
+            out = c + base
+            if zero_code:
+                out[c == 0] = 0
+            return out.view(np.float64)
+
+        return codes, width, decode
+    order = np.argsort(bits)
+    sorted_bits = bits[order]
+    new = np.empty(len(bits), dtype=bool)
+    new[:1] = True
+    np.not_equal(sorted_bits[1:], sorted_bits[:-1], out=new[1:])
+    unique = sorted_bits[new].view(np.float64)
+    codes = np.empty(len(bits), dtype=np.int64)
+    codes[order] = np.cumsum(new) - 1
+    return codes, max(len(unique) - 1, 0).bit_length(), lambda c: unique[c]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRiskSets:
+    """One group's counts at each distinct time of its own, in increasing order.
+
+    ``n_risk`` counts the group's patients with time >= t, ``n_exit`` those with time == t
+    (events plus censored), ``n_event`` the events at t; all float arrays.
     """
 
     time: np.ndarray
+    n_risk: np.ndarray
     n_event: np.ndarray
     n_exit: np.ndarray
-    n_risk: np.ndarray
 
 
-def risk_sets(time: np.ndarray, event: np.ndarray, group: np.ndarray, n_groups: int) -> RiskSets:
-    """Tabulate risk sets with one sort and two ``bincount`` calls (O(n) memory)."""
-    # Times are finite and >= 0 (and +0.0 after the ``+ 0.0`` in survival_data), so their
-    # IEEE bit patterns sort as integers in the same order, and integer argsort is faster.
-    order = np.argsort(time.view(np.int64))
-    ts = time[order]
-    new = np.empty(len(ts), dtype=bool)
-    new[:1] = True
-    np.not_equal(ts[1:], ts[:-1], out=new[1:])
-    index = np.cumsum(new) - 1
-    n_times = int(index[-1]) + 1 if len(index) else 0
+def group_risk_sets(time: np.ndarray, event: np.ndarray, group: np.ndarray,
+                    n_groups: int) -> list[GroupRiskSets]:
+    """Risk sets of each group from one sort of keys (group, time, event): O(n) after it."""
+    codes, width, decode = _time_codes(time, 62 - (n_groups - 1).bit_length())
+    key = codes
+    key <<= 1
+    key |= event
     if n_groups > 1:
-        index += group[order] * n_times
-    size = n_groups * n_times
-    n_exit = np.bincount(index, minlength=size).reshape(n_groups, n_times).astype(float)
-    n_event = np.bincount(index[event[order] == 1],
-                          minlength=size).reshape(n_groups, n_times).astype(float)
-    # At risk at t: the group's size minus those who left before t (a forward cumsum).
-    n_risk = n_exit.sum(axis=1, keepdims=True) - np.cumsum(n_exit, axis=1) + n_exit
-    return RiskSets(ts[new], n_event, n_exit, n_risk)
+        key |= np.left_shift(group, width + 1, dtype=np.int64)
+    key.sort()
+    bounds = np.zeros(n_groups + 1, dtype=np.intp)
+    np.cumsum(np.bincount(group, minlength=n_groups), out=bounds[1:])
+    out = []
+    for g in range(n_groups):
+        seg = key[bounds[g]:bounds[g + 1]]
+        out.append(_one_group(seg >> 1, seg & 1, lambda c, g=g: decode(c - (g << width))))
+    return out
+
+
+def _one_group(codes: np.ndarray, event: np.ndarray,
+               decode: Callable[[np.ndarray], np.ndarray]) -> GroupRiskSets:
+    """Counts per distinct time from sorted time codes and their events."""
+    n = len(codes)
+    new = np.empty(n, dtype=bool)
+    new[:1] = True
+    np.not_equal(codes[1:], codes[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:]
+    ends[-1:] = n
+    cum_event = np.cumsum(event, out=event)[ends - 1]
+    n_event = np.diff(cum_event, prepend=0)
+    return GroupRiskSets(decode(codes[starts]), (n - starts).astype(float),
+                         n_event.astype(float), (ends - starts).astype(float))
+
+
+@dataclass(frozen=True, slots=True)
+class EventRiskSets:
+    """Numbers at risk and events at each distinct event time of one stratum.
+
+    ``n_risk`` and ``n_event`` are groups x D float arrays (Fortran order); ``n`` and
+    ``d`` their column sums, the pooled numbers at risk and events (exact integers).
+    """
+
+    n_risk: np.ndarray
+    n_event: np.ndarray
+    n: np.ndarray
+    d: np.ndarray
+
+
+def event_risk_sets(time: np.ndarray, event: np.ndarray, group: np.ndarray,
+                    n_groups: int) -> EventRiskSets:
+    """Risk sets at the event times from one sort of keys (time, censored, group).
+
+    Within a time the sort puts the events first, so the first row of each event time
+    starts its risk set. With ``c`` the number of event times whose risk set has started by
+    a row, the row is at risk at the first ``c`` of them: a ``bincount`` of (c, group) and
+    a reverse cumulative sum give the numbers at risk in O(n + groups x D) time and memory.
+    """
+    group_bits = (n_groups - 1).bit_length()
+    shift = group_bits + 1
+    key = _time_codes(time, 63 - shift)[0]
+    key <<= 1
+    key |= event
+    key ^= 1                      # the censored flag, so that events sort first
+    key <<= group_bits
+    if n_groups > 1:
+        key |= group
+    key.sort()
+    # Large temporaries cost page faults: one scratch array is reused throughout.
+    scratch = np.right_shift(key, shift)
+    new = np.empty(len(key), dtype=bool)
+    new[:1] = True
+    np.not_equal(scratch[1:], scratch[:-1], out=new[1:])
+    is_event = np.equal(np.bitwise_and(key, 1 << group_bits, out=scratch), 0)
+    new &= is_event
+    starts = np.flatnonzero(new)
+    n_times = len(starts)
+    # Position of each event time's first event among the events: d is their difference.
+    d = np.diff(np.flatnonzero(new[is_event]), append=np.count_nonzero(is_event))
+    index = np.cumsum(new, out=scratch)
+    index *= n_groups
+    if n_groups > 1:
+        index += np.bitwise_and(key, (1 << group_bits) - 1, out=key)
+    del key
+    at = np.bincount(index, minlength=(n_times + 1) * n_groups).reshape(n_times + 1, n_groups)
+    at = at[:0:-1].cumsum(axis=0)[::-1]
+    ev = np.bincount(index[is_event] - n_groups, minlength=n_times * n_groups)
+    # Transposes of C arrays (Fortran order), the layout the statistics were always computed
+    # from: BLAS sums in an order that depends on it, and this keeps the last bits.
+    return EventRiskSets(np.ascontiguousarray(at, dtype=float).T,
+                         ev.reshape(n_times, n_groups).astype(float).T,
+                         (len(new) - starts).astype(float), d.astype(float))

@@ -164,7 +164,12 @@ class _Layout:
         # One "term" of the log likelihood per death (Efron: the l-th of d tied deaths
         # removes l/d of the dying from the risk set) or per death time (Breslow).
         if ties == "efron":
-            first = np.searchsorted(self.death_v, self.death_v)
+            # Index of the first death of each death's time: death_v is sorted, so the start
+            # of its run (what searchsorted(death_v, death_v) returns, in O(n)).
+            run = np.empty(self.death_v.size, dtype=bool)
+            run[:1] = True
+            np.not_equal(self.death_v[1:], self.death_v[:-1], out=run[1:])
+            first = np.maximum.accumulate(np.where(run, np.arange(run.size), 0))
             self.term_v = self.death_v
             self.term_f = (np.arange(self.death_v.size) - first) / self.v_d[self.death_v]
             self.term_wt = np.ones(self.death_v.size)
@@ -175,9 +180,12 @@ class _Layout:
         self.term_starts = np.searchsorted(self.term_v, np.arange(vb.size))
         # c_i sums over the death times at which row i is at risk: the v-blocks from row i's
         # own block to the end of its stratum (rows are in decreasing time).
-        self.row_lo = np.searchsorted(vb, block_id)
-        next_block = np.r_[block_id, nblock][stratum_end]
-        self.row_hi = np.searchsorted(vb, next_block)
+        # (searchsorted of every row in vb, as counts of the v-blocks before each block)
+        before = np.zeros(nblock + 1, dtype=np.intp)
+        before[vb + 1] = 1
+        np.cumsum(before, out=before)
+        self.row_lo = before[block_id]
+        self.row_hi = before[np.r_[block_id, nblock][stratum_end]]
         # Exact-likelihood blocks: (risk-set start, block end, death rows).
         self.xblocks = [(int(stratum_start[block_start[b]]), int(block_end[b]),
                          death_rows[(death_rows >= block_start[b]) & (death_rows < block_end[b])])
@@ -235,8 +243,9 @@ class _Model:
         cs0 = np.r_[0.0, np.cumsum(r)][lay.cs_index]
         cs1 = np.zeros((p, lay.cs_index.size))
         carry = np.zeros(p)
+        buf = np.empty((p, _CHUNK))
         for (a, b), (lo, hi) in zip(lay.chunks, lay.chunk_sel, strict=True):
-            block = xt[:, a:b] * r[a:b]
+            block = np.multiply(xt[:, a:b], r[a:b], out=buf[:, :b - a])
             np.cumsum(block, axis=1, out=block)
             cs1[:, lo:hi] = block[:, lay.cs_index[lo:hi] - a - 1] + carry[:, None]
             carry += block[:, -1]
@@ -382,8 +391,9 @@ def _weighted_crossprod(xt: np.ndarray, w: np.ndarray, chunks: list[tuple[int, i
                         ) -> np.ndarray:
     """``X' diag(w) X``, a block of rows at a time so the temporaries stay in cache."""
     out = np.zeros((xt.shape[0], xt.shape[0]))
+    buf = np.empty((xt.shape[0], _CHUNK))
     for a, b in chunks:
-        out += (xt[:, a:b] * w[a:b]) @ xt[:, a:b].T
+        out += np.multiply(xt[:, a:b], w[a:b], out=buf[:, :b - a]) @ xt[:, a:b].T
     return out
 
 
@@ -791,9 +801,10 @@ def _build_design(data: pd.DataFrame, time: str, event: str, covariates: Sequenc
                 if set(np.unique(ev[~np.isnan(ev)])) <= {1.0, 2.0} else "")
         raise InputError(f"column {event!r}, {row_ref(i)}: expected 0 (censored) or "
                          f"1 (event), got {ev[i]:g}{hint}")
-    numeric = {c: _numeric(frame, c) for c in covariates if c not in categorical}
-    missing = {time: np.isnan(t), event: np.isnan(ev)}
-    missing |= {c: np.isnan(v) for c, v in numeric.items()}
+    numeric, clean = _numeric_columns(frame, [c for c in covariates if c not in categorical])
+    # Columns without NaN add nothing to ``missing``.
+    missing = {c: np.isnan(v) for c, v in [(time, t), (event, ev), *numeric.items()]
+               if c not in clean and v.size and np.isnan(v.min())}
     missing |= {c: frame[c].isna().to_numpy()
                 for c in [*categorical, *strata, *([cluster] if cluster else [])]}
     drop = np.zeros(t.size, dtype=bool)
@@ -832,25 +843,85 @@ def _build_design(data: pd.DataFrame, time: str, event: str, covariates: Sequenc
 
     # Sort by stratum, decreasing time, deaths before censorings at equal times (stable
     # sorts of the rows pre-ordered deaths first).
-    pre = np.r_[np.flatnonzero(ev == 1), np.flatnonzero(ev == 0)]
     if strata:
+        pre = np.r_[np.flatnonzero(ev == 1), np.flatnonzero(ev == 0)]
         codes = frame.loc[keep, list(strata)].groupby(list(strata), sort=True).ngroup()
         stratum = codes.to_numpy(dtype=np.int64)
         order = pre[np.lexsort((-t[pre], stratum[pre]))]
         stratum = stratum[order]
     else:
-        order = pre[np.argsort(-t[pre], kind="stable")]
+        # The same order from one stable sort of integer keys: times >= +0.0 sort as
+        # their bit patterns, reversed here, with the censored flag as the lowest bit.
+        bits = (t + 0.0).view(np.int64)
+        key = (bits.max() - bits).view(np.uint64)
+        key <<= 1
+        key |= ev == 0
+        order = np.argsort(key, kind="stable")
+        del bits, key
         stratum = np.zeros(t.size, dtype=np.int64)
-    xt = np.empty((len(values), t.size))
-    for j, v in enumerate(values):
-        np.take(v, order, out=xt[j])
-    xt -= xt.mean(axis=1)[:, None]
+    xt = _gather(values, order)
+    for row in xt:
+        row -= row.mean()
     cl = None
     if cluster:
         cl = pd.factorize(frame[cluster][keep])[0][order]
     design = _Design(xt=xt, time=t[order], status=ev[order], stratum=stratum, cluster=cl,
                      columns=tuple(columns), terms=terms)
     return design, n_omitted, notes
+
+
+def _gather(values: list[np.ndarray], order: np.ndarray) -> np.ndarray:
+    """The columns in ``values`` reordered by ``order``, as the rows of a p x n array."""
+    n = len(order)
+    xt = np.empty((len(values), n))
+    if all(v.flags.c_contiguous for v in values):
+        for j, v in enumerate(values):
+            np.take(v, order, out=xt[j])
+        return xt
+    # Columns of a frame built from a 2-D array are strided views of it (np.take would copy
+    # each whole). Whole rows are gathered instead, one cache miss per patient rather than
+    # one per value: from that array itself when every column is a view of it, else from a
+    # row-major copy made a block at a time.
+    base = values[0].base
+    if (isinstance(base, np.ndarray) and base.ndim == 2 and base.dtype == np.float64
+            and base.flags.c_contiguous and base.shape[0] == n
+            and all(v.base is base and v.strides == base.strides[:1] for v in values)):
+        rowmajor = base
+        start = base.__array_interface__["data"][0]
+        cols = [(v.__array_interface__["data"][0] - start) // 8 for v in values]
+    else:
+        rowmajor = np.empty((n, len(values)))
+        for a in range(0, n, _CHUNK):
+            for j, v in enumerate(values):
+                rowmajor[a:a + _CHUNK, j] = v[a:a + _CHUNK]
+        cols = list(range(len(values)))
+    buf = np.empty((_CHUNK, rowmajor.shape[1]))
+    for a in range(0, n, _CHUNK):
+        m = min(_CHUNK, n - a)
+        np.take(rowmajor, order[a:a + m], axis=0, out=buf[:m])
+        xt[:, a:a + m] = buf[:m, cols].T
+    return xt
+
+
+def _numeric_columns(frame: pd.DataFrame, columns: list[str]
+                     ) -> tuple[dict[str, np.ndarray], set[str]]:
+    """:func:`_numeric` of each column, and the columns known to be finite (no NaN).
+
+    Float and integer columns are checked together a block of rows at a time (a column's
+    sum is finite only if all its values are; an overflow just takes the slow path), so a
+    2-D frame, whose columns are strided views of one array, is read from memory once.
+    """
+    fast = {c: frame[c].to_numpy(dtype=float) for c in columns
+            if isinstance(frame[c].dtype, np.dtype) and frame[c].dtype.kind in "fiu"}
+    finite = dict.fromkeys(fast, True)
+    n = len(frame)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for a in range(0, n, _CHUNK):
+            for c, v in fast.items():
+                if finite[c] and not np.isfinite(np.add.reduce(v[a:a + _CHUNK])):
+                    finite[c] = False
+    clean = {c for c, ok in finite.items() if ok and n}
+    return {c: fast[c] if c in clean else _numeric(frame, c) for c in columns}, clean
 
 
 def _numeric(frame: pd.DataFrame, column: str, minimum: float | None = None) -> np.ndarray:
@@ -861,6 +932,13 @@ def _numeric(frame: pd.DataFrame, column: str, minimum: float | None = None) -> 
     which finds and names the offending row.
     """
     s = frame[column]
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiu" and len(s):
+        # min and max are NaN if any value is: one check for NaN, infinity and the minimum.
+        # A float64 column is returned as a view: it is only read.
+        v = s.to_numpy(dtype=float)
+        low, high = v.min(), v.max()
+        if np.isfinite(low) and np.isfinite(high) and (minimum is None or low >= minimum):
+            return v
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         v = s.to_numpy(dtype=float, na_value=np.nan)
         finite = v[~np.isnan(v)]

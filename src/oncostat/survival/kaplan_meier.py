@@ -34,7 +34,7 @@ from scipy import stats
 
 from oncostat._results import ResultMixin, jsonable
 from oncostat.errors import DegenerateDataWarning, InputError
-from oncostat.survival._data import SurvivalData, risk_sets, survival_data
+from oncostat.survival._data import SurvivalData, group_risk_sets, survival_data
 
 if TYPE_CHECKING:
     from oncostat.survival.rmst import RMSTResult
@@ -84,10 +84,18 @@ class KaplanMeierCurve:
         """
         # S and its limits change only at event times, so R's de-duplication of the curve
         # keeps exactly time 0 and the event times.
-        ev = self.n_event > 0
-        x = np.concatenate(([0.0], self.time[ev]))
-        return tuple(_findq(x, 1.0 - np.concatenate(([1.0], v[ev])), p, self.last_time)
-                     for v in (self.surv, self.ci_low, self.ci_high))  # type: ignore[return-value]
+        ev = np.flatnonzero(self.n_event > 0)
+        x = np.empty(len(ev) + 1)
+        x[0] = 0.0
+        np.take(self.time, ev, out=x[1:])
+        out = []
+        for v in (self.surv, self.ci_low, self.ci_high):
+            y = np.empty(len(ev) + 1)
+            y[0] = 0.0                                  # 1 - S(0)
+            np.take(v, ev, out=y[1:])
+            np.subtract(1.0, y[1:], out=y[1:])
+            out.append(_findq(x, y, p, self.last_time))
+        return tuple(out)  # type: ignore[return-value]
 
     def at(self, times: np.ndarray) -> pd.DataFrame:
         """Rows of ``summary(fit, times, extend = TRUE)`` for sorted ``times``."""
@@ -115,12 +123,17 @@ def _findq(x: np.ndarray, y: np.ndarray, p: float, xmax: float) -> float:
     where a limit is undefined (R's ``approx`` drops those points). R's
     ``approx(y +/- tol, 1:n, p, method = "constant", f = 1)`` returns the position of the
     smallest knot >= p (knots sorted by value, first occurrences only); the upper limit need
-    not be monotone, so the minimum is taken rather than a search.
+    not be monotone, so the minimum is taken rather than a search, except when ``y`` is
+    non-decreasing (1 - S always is), where a binary search finds the same knot.
     """
     ok = ~np.isnan(y)
-    if not ok.any() or y[ok].max() < p:
+    if not ok.any():
         return math.nan
-    xv, yv = x[ok], y[ok]
+    xv, yv = (x[ok], y[ok]) if not ok.all() else (x, y)
+    if len(yv) > 1 and not (yv[1:] < yv[:-1]).any():
+        return _findq_sorted(xv, yv, ok, p, xmax)
+    if yv.max() < p:
+        return math.nan
 
     def knot(shift: float) -> float:
         above = yv + shift >= p
@@ -139,6 +152,37 @@ def _findq(x: np.ndarray, y: np.ndarray, p: float, xmax: float) -> float:
     return (knot(_TOL) + knot(-_TOL)) / 2
 
 
+def _findq_sorted(xv: np.ndarray, yv: np.ndarray, ok: np.ndarray, p: float,
+                  xmax: float) -> float:
+    """:func:`_findq` for non-decreasing ``yv`` (1 - S always is): binary searches.
+
+    The knot, the smallest ``yv`` with ``yv + shift >= p`` (first occurrence), is then the
+    first index where ``yv + shift >= p``; Python floats add as numpy's float64 does.
+    """
+    top = float(yv[-1])
+    if top < p:
+        return math.nan
+
+    def knot(shift: float) -> float:
+        lo, hi = 0, len(yv)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if float(yv[mid]) + shift >= p:
+                hi = mid
+            else:
+                lo = mid + 1
+        return float(xv[lo]) if lo < len(yv) else math.nan
+
+    last = top
+    if not ok.all():
+        first_top = int(np.flatnonzero(ok)[np.searchsorted(yv, top)])
+        if np.flatnonzero(~ok)[0] > first_top:
+            last = math.nan
+    if not math.isnan(last) and abs(p - last) < _TOL:
+        return (knot(_TOL) + xmax) / 2
+    return (knot(_TOL) + knot(-_TOL)) / 2
+
+
 def _conf_limits(surv: np.ndarray, std_err: np.ndarray, conf_type: str,
                  confidence_level: float) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise limits as R's ``survfit_confint`` (``logse = TRUE``, ``ulimit = TRUE``)."""
@@ -148,8 +192,15 @@ def _conf_limits(surv: np.ndarray, std_err: np.ndarray, conf_type: str,
             half = z * std_err * surv
             return np.maximum(surv - half, 0.0), np.minimum(surv + half, 1.0)
         if conf_type == "log":
-            xx = np.where(surv == 0, np.nan, surv)
-            return np.exp(np.log(xx) - z * std_err), np.minimum(np.exp(np.log(xx) + z * std_err), 1)
+            log_s = np.log(surv)
+            if surv[-1] == 0:   # S is non-increasing: its zeros are at the end
+                log_s[surv == 0] = np.nan
+            half = z * std_err
+            low = np.subtract(log_s, half)
+            high = np.add(log_s, half, out=log_s)
+            np.exp(low, out=low)
+            np.exp(high, out=high)
+            return low, np.minimum(high, 1, out=high)
         if conf_type == "log-log":
             xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
             half = z * std_err / np.log(xx)
@@ -170,10 +221,16 @@ def _curve(group: object, time: np.ndarray, n_risk: np.ndarray, n_event: np.ndar
            n_exit: np.ndarray, conf_type: str, confidence_level: float) -> KaplanMeierCurve:
     """Product-limit estimate [1]_ with Greenwood's variance [2]_ on one group's risk sets."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.cumprod(1.0 - n_event / n_risk)
+        surv = np.divide(n_event, n_risk)
+        np.subtract(1.0, surv, out=surv)
+        np.cumprod(surv, out=surv)
         # Greenwood term d / (n (n - d)); infinite when everyone at risk dies (S = 0), as in R.
-        hazard_var = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
-    std_err = np.sqrt(np.cumsum(hazard_var))
+        # Every time of the curve has n >= 1 at risk, so d = 0 gives exactly 0.
+        std_err = np.subtract(n_risk, n_event)
+        std_err *= n_risk
+        np.divide(n_event, std_err, out=std_err)
+    np.cumsum(std_err, out=std_err)
+    np.sqrt(std_err, out=std_err)
     low, high = _conf_limits(surv, std_err, conf_type, confidence_level)
     return KaplanMeierCurve(group, int(n_risk[0]), int(n_event.sum()), time, n_risk, n_event,
                             n_exit - n_event, surv, std_err, low, high)
@@ -288,12 +345,11 @@ def km_from_data(sd: SurvivalData, *, conf_type: str = "log", confidence_level: 
     if not 0 < confidence_level < 1:
         raise InputError(f"confidence_level: expected a number between 0 and 1, "
                          f"got {confidence_level}")
-    rs = risk_sets(sd.time, sd.event, sd.group, sd.n_groups)
-    curves = []
-    for g, label in enumerate(sd.group_labels):
-        seen = rs.n_exit[g] > 0
-        curves.append(_curve(label, rs.time[seen], rs.n_risk[g][seen], rs.n_event[g][seen],
-                             rs.n_exit[g][seen], conf_type, confidence_level))
+    curves = [_curve(label, rs.time, rs.n_risk, rs.n_event, rs.n_exit, conf_type,
+                     confidence_level)
+              for label, rs in zip(sd.group_labels,
+                                   group_risk_sets(sd.time, sd.event, sd.group, sd.n_groups),
+                                   strict=True)]
     rows = []
     for c in curves:
         q, lo, hi = c.quantile(0.5)

@@ -33,7 +33,7 @@ from scipy import stats
 
 from oncostat._results import ResultMixin, format_p, jsonable
 from oncostat.errors import DegenerateDataWarning, InputError
-from oncostat.survival._data import SurvivalData, risk_sets, survival_data
+from oncostat.survival._data import SurvivalData, event_risk_sets, survival_data
 
 __all__ = [
     "LogRankResult",
@@ -64,22 +64,25 @@ def logrank_components(sd: SurvivalData, *, rho: float = 0.0, gamma: float = 0.0
         else:
             m = sd.strata == s
             t, e, g = sd.time[m], sd.event[m], sd.group[m]
-        rs = risk_sets(t, e, g, k)
-        d_t = rs.n_event.sum(axis=0)
-        n_t = rs.n_risk.sum(axis=0)
-        weight = np.ones(len(d_t))
+        # Only event times contribute; between them the pooled KM factor is exactly 1.
+        rs = event_risk_sets(t, e, g, k)
+        n_g, d_g, n, d = rs.n_risk, rs.n_event, rs.n, rs.d
         if rho != 0 or gamma != 0:
-            surv = np.cumprod(1.0 - d_t / n_t)
-            before = np.concatenate(([1.0], surv[:-1]))   # S(t-), left-continuous
-            weight = before**rho * (1.0 - before) ** gamma
-        at = d_t > 0
-        d, n, w = d_t[at], n_t[at], weight[at]
-        n_g, d_g = rs.n_risk[:, at], rs.n_event[:, at]
-        observed += d_g @ w
-        expected += n_g @ (w * d / n)
+            surv = np.cumprod(1.0 - d / n)
+            before = np.empty_like(surv)                  # S(t-), left-continuous
+            before[:1] = 1.0
+            before[1:] = surv[:-1]
+            w = before**rho * (1.0 - before) ** gamma
+            observed += d_g @ w
+            wd, w2d = w * d, w**2 * d
+        else:
+            # Weights of 1 left out: the products they drop are exact, as are these sums.
+            observed += np.bincount(g, weights=e, minlength=k)
+            wd = w2d = d
+        expected += n_g @ (wd / n)
         # Hypergeometric variance; a risk set of one contributes nothing (0/0 in the formula).
         nm1 = np.where(n > 1, n - 1, 1.0)
-        f = np.where(n > 1, w**2 * d * (n - d) / nm1, 0.0) / n
+        f = np.where(n > 1, w2d * (n - d) / nm1, 0.0) / n
         var += np.diag(n_g @ f) - (n_g * (f / n)) @ n_g.T   # BLAS: float arrays
     return observed, expected, var
 
