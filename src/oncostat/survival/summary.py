@@ -57,7 +57,7 @@ class SurvivalSummary(ResultMixin):
             lines.append("  Survival at chosen times:")
             for r in self.at_times.itertuples(index=False):
                 lines.append(f"    {r.group!s} at {r.time:g}: {r.surv:.3f} ({r.ci_low:.3f} to "
-                             f"{r.ci_high:.3f}), {r.n_risk} at risk")
+                             f"{r.ci_high:.3f}), {int(r.n_risk)} at risk")
         lines.append(str(self.rmst))
         if self.logrank is not None:
             lines.append(str(self.logrank))
@@ -159,10 +159,8 @@ def survival_summary(
 
 def _cox(data: Any, sd: Any, *, time: str, group: str | None, reference: object,
          covariates: list[str], strata: Any, cluster: str | None, ties: str) -> Any:
-    try:
-        from oncostat.survival.cox import cox_ph
-    except ImportError:  # the Cox module is optional while it is being developed
-        return None
+    from oncostat.survival.cox import cox_ph
+
     frame = pd.DataFrame(data).reset_index(drop=True)
     # Pass the event as checked 0/1 (after event_codes) so both models see the same events.
     event_col = "__event__"
