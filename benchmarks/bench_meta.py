@@ -11,22 +11,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-
-def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
-    """Fastest of ``repeat`` wall-clock runs, in seconds."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from benchmarks._timing import best_of
 
 
 def simulate(k: int, seed: int = 1) -> pd.DataFrame:

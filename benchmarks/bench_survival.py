@@ -8,22 +8,12 @@ Target from the survival issue: KM + log-rank at 10^6 patients in under 0.1 s (l
 
 from __future__ import annotations
 
-import time
 import warnings
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-
-def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
-    """Fastest of ``repeat`` wall-clock runs, in seconds."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from benchmarks._timing import best_of
 
 
 def simulate(n: int, seed: int = 20240501) -> pd.DataFrame:

@@ -23,14 +23,13 @@ import pytest
 
 from oncostat.errors import DegenerateDataWarning
 from oncostat.meta import meta_analysis
+from tests.compare import Checks, as_float, check
 from tests.conftest import REFERENCE, load_reference
-from tests.tolerances import RTOL
 
 # Zero cells and single studies warn; that warning has its own tests below (and in the lead's
 # degenerate-input tests). Every other warning still fails the test (filterwarnings = error).
 pytestmark = pytest.mark.filterwarnings("ignore::oncostat.errors.DegenerateDataWarning")
 
-ATOL = 1e-12
 RATIO = {"OR", "RR"}
 FIXTURES = sorted(p.stem for p in (REFERENCE / "meta").glob("metafor_*.json"))
 
@@ -60,38 +59,6 @@ def run(ref: dict, r: dict):
         kwargs["tau2_method"] = r["tau2_method"]
         kwargs["hakn"] = r["test"] == "knha"
     return meta_analysis(read_data(ref), **kwargs)
-
-
-def as_float(x) -> np.ndarray:
-    """JSON null (R NA) becomes NaN."""
-    if isinstance(x, list):
-        return np.array([np.nan if v is None else v for v in x], dtype=float)
-    return np.asarray(np.nan if x is None else x, dtype=float)
-
-
-def check(actual, expected, what: str) -> None:
-    """assert_allclose at RTOL; a reference that is exactly 0 must be exactly 0 in oncostat."""
-    expected = as_float(expected)
-    if expected.ndim == 0 and expected == 0.0:
-        assert actual == 0.0, f"{what}: expected exactly 0, got {actual!r}"
-    else:
-        np.testing.assert_allclose(actual, expected, rtol=RTOL, atol=ATOL, err_msg=what)
-
-
-class Checks:
-    """Run several ``check`` calls and report every mismatch, not only the first."""
-
-    def __init__(self) -> None:
-        self.failures: list[str] = []
-
-    def __call__(self, actual, expected, what: str) -> None:
-        try:
-            check(actual, expected, what)
-        except AssertionError as exc:
-            self.failures.append(f"{what}: oncostat {actual!r}, R {expected!r}\n{exc}")
-
-    def done(self) -> None:
-        assert not self.failures, "\n\n".join(self.failures)
 
 
 def display(r: dict, x):

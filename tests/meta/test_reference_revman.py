@@ -25,46 +25,15 @@ import pandas as pd
 import pytest
 
 from oncostat.meta import meta_analysis
+from tests.compare import Checks, as_float, check
 from tests.conftest import REFERENCE, load_reference
 from tests.tolerances import RTOL
 
 pytestmark = pytest.mark.filterwarnings("ignore::oncostat.errors.DegenerateDataWarning")
 
-ATOL = 1e-12
 REF = load_reference("meta/revman_mh.json")
 CASES = [pytest.param(r, id=r["id"]) for r in REF["results"]]
 RANDOM_CASES = [c for c in CASES if c.values[0]["model"] == "random"]
-
-
-def as_float(x) -> np.ndarray:
-    if isinstance(x, list):
-        return np.array([np.nan if v is None else v for v in x], dtype=float)
-    return np.asarray(np.nan if x is None else x, dtype=float)
-
-
-def check(actual, expected, what: str) -> None:
-    """assert_allclose at RTOL; a reference that is exactly 0 must be exactly 0 in oncostat."""
-    expected = as_float(expected)
-    if expected.ndim == 0 and expected == 0.0:
-        assert actual == 0.0, f"{what}: expected exactly 0, got {actual!r}"
-    else:
-        np.testing.assert_allclose(actual, expected, rtol=RTOL, atol=ATOL, err_msg=what)
-
-
-class Checks:
-    """Run several ``check`` calls and report every mismatch, not only the first."""
-
-    def __init__(self) -> None:
-        self.failures: list[str] = []
-
-    def __call__(self, actual, expected, what: str) -> None:
-        try:
-            check(actual, expected, what)
-        except AssertionError as exc:
-            self.failures.append(f"{what}: oncostat {actual!r}, RevMan {expected!r}\n{exc}")
-
-    def done(self) -> None:
-        assert not self.failures, "\n\n".join(self.failures)
 
 
 def data_for(r: dict) -> pd.DataFrame:
@@ -88,7 +57,7 @@ def display(r: dict, x):
 @pytest.mark.parametrize("r", CASES)
 def test_pooled_estimate(r):
     res = run(r)
-    c = Checks()
+    c = Checks("RevMan")
     c(res.log_estimate, r["estimate"], "log_estimate")
     c(res.estimate, display(r, r["estimate"]), "estimate")
     c(res.se, r["se"], "se")
@@ -103,7 +72,7 @@ def test_pooled_estimate(r):
 @pytest.mark.parametrize("r", CASES)
 def test_heterogeneity(r):
     h = run(r).heterogeneity
-    c = Checks()
+    c = Checks("RevMan")
     c(h.q, r["Q"], "Q around the pooled M-H (or IV fixed) estimate")
     c(h.df, r["df"], "df")
     c(h.pvalue, r["Qp"], "Q p-value")
@@ -123,7 +92,7 @@ def test_study_level_effects_and_weights(r):
     assert list(st["study"].astype(str)) == list(data["study"].astype(str))
     included = np.array(r["included"], dtype=bool)
     assert list(st["included"].astype(bool)) == list(included)
-    c = Checks()
+    c = Checks("RevMan")
     c(st["yi"].to_numpy(float)[included], as_float(r["yi"])[included], "study yi (corrected)")
     c(st["vi"].to_numpy(float)[included], as_float(r["vi"])[included], "study vi (corrected)")
     c(np.nan_to_num(st["weight"].to_numpy(float)), np.nan_to_num(as_float(r["weights"])),

@@ -18,10 +18,9 @@ import pandas as pd
 import pytest
 
 from oncostat.meta import leave_one_out, subgroup_analysis
+from tests.compare import Checks, check
 from tests.conftest import REFERENCE, load_reference
-from tests.tolerances import RTOL
 
-ATOL = 1e-12
 SG = load_reference("meta/subgroup_bcg.json")
 LOO = load_reference("meta/leave1out_bcg.json")
 OPTIONS = {
@@ -37,28 +36,6 @@ OPTIONS = {
 
 def bcg() -> pd.DataFrame:
     return pd.read_csv(REFERENCE / SG["data"])
-
-
-def check(actual, expected, what: str) -> None:
-    expected = np.asarray(expected, dtype=float)
-    if expected.ndim == 0 and expected == 0.0:
-        assert actual == 0.0, f"{what}: expected exactly 0, got {actual!r}"
-    else:
-        np.testing.assert_allclose(actual, expected, rtol=RTOL, atol=ATOL, err_msg=what)
-
-
-class Checks:
-    def __init__(self) -> None:
-        self.failures: list[str] = []
-
-    def __call__(self, actual, expected, what: str) -> None:
-        try:
-            check(actual, expected, what)
-        except AssertionError as exc:
-            self.failures.append(f"{what}: oncostat {actual!r}, R {expected!r}\n{exc}")
-
-    def done(self) -> None:
-        assert not self.failures, "\n\n".join(self.failures)
 
 
 def pooled_checks(c: Checks, res, ref: dict, model: str, label: str) -> None:

@@ -92,8 +92,47 @@ class _Variable:
     test: str | None
 
 
+class _Exports:
+    """File and HTML output shared by the tables (built from ``publication_table()``)."""
+
+    __slots__ = ()
+
+    def publication_table(self) -> Any:  # pragma: no cover - defined by the tables
+        raise NotImplementedError
+
+    def to_frame(self) -> pd.DataFrame:  # pragma: no cover - defined by the tables
+        raise NotImplementedError
+
+    def to_docx(self, path: str | Path) -> Path:
+        """Write a Word document with the table (three rules, footnote letters)."""
+        from oncostat.report.export import write_docx
+
+        return write_docx(self.publication_table(), path)
+
+    def to_xlsx(self, path: str | Path) -> Path:
+        """Write an Excel sheet: title, :meth:`to_frame` and the footnotes."""
+        from oncostat.report.export import write_xlsx
+
+        return write_xlsx(self.publication_table(), path)
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write :meth:`to_frame` as CSV."""
+        from oncostat.report.export import write_csv
+
+        return write_csv(self.to_frame(), path)
+
+    def to_html(self) -> str:
+        """HTML table with caption, superscript test markers and footnotes (for reports)."""
+        from oncostat.report.export import table_html
+
+        return table_html(self.publication_table())
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
 @dataclass(frozen=True, slots=True)
-class Table1Result:
+class Table1Result(_Exports):
     """Result of :func:`table1`; see its docstring.
 
     ``rows`` holds the numbers at full precision, one row per line of the printed table:
@@ -194,33 +233,6 @@ class Table1Result:
         return PublicationTable(self.title, self.columns, tuple(map(tuple, cells)),
                                 tuple(map(tuple, marks)), tuple(indent), self.footnotes(),
                                 frame=self.to_frame())
-
-    def to_docx(self, path: str | Path) -> Path:
-        """Write a Word document with the table (three rules, footnote letters)."""
-        from oncostat.report.export import write_docx
-
-        return write_docx(self.publication_table(), path)
-
-    def to_xlsx(self, path: str | Path) -> Path:
-        """Write an Excel sheet: title, :meth:`to_frame` and the footnotes."""
-        from oncostat.report.export import write_xlsx
-
-        return write_xlsx(self.publication_table(), path)
-
-    def to_csv(self, path: str | Path) -> Path:
-        """Write :meth:`to_frame` as CSV."""
-        from oncostat.report.export import write_csv
-
-        return write_csv(self.to_frame(), path)
-
-    def to_html(self) -> str:
-        """HTML table with caption, superscript test markers and footnotes (for reports)."""
-        from oncostat.report.export import table_html
-
-        return table_html(self.publication_table())
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: ``group``, ``arms`` with their N, and ``rows`` as :func:`table1` says."""
@@ -711,7 +723,7 @@ def _format_p(p: float, digits: int, threshold: float | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Table1Comparison:
+class Table1Comparison(_Exports):
     """Two :class:`Table1Result` side by side (before and after matching); see
     :func:`side_by_side`."""
 
@@ -778,29 +790,6 @@ class Table1Comparison:
         columns, groups, cells, marks, indent = self._parts()
         return _text_table(self.title, columns, _marked(cells, marks, indent),
                            _sup_notes(self.footnotes()), groups)
-
-    def to_docx(self, path: str | Path) -> Path:
-        from oncostat.report.export import write_docx
-
-        return write_docx(self.publication_table(), path)
-
-    def to_xlsx(self, path: str | Path) -> Path:
-        from oncostat.report.export import write_xlsx
-
-        return write_xlsx(self.publication_table(), path)
-
-    def to_csv(self, path: str | Path) -> Path:
-        from oncostat.report.export import write_csv
-
-        return write_csv(self.to_frame(), path)
-
-    def to_html(self) -> str:
-        from oncostat.report.export import table_html
-
-        return table_html(self.publication_table())
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
 
 
 def _row_keys(result: Table1Result) -> list[tuple[str, str, str]]:
