@@ -96,3 +96,29 @@ def test_table1_json_and_docx(tmp_path, capsys):
     assert (tmp_path / "t1.docx").stat().st_size > 0
     assert main(["table1", str(path), "--group", "arm", "--out", str(tmp_path / "t1.pdf")]) == 1
     assert "expected a .docx, .xlsx or .csv file" in capsys.readouterr().err
+
+
+def test_review_init_import_dedup_prisma(tmp_path, capsys):
+    from tests.conftest import REFERENCE
+
+    fixtures = REFERENCE.parent / "fixtures" / "bibliographic"
+    db = str(tmp_path / "review.db")
+    assert main(["review", "init", db]) == 0
+    assert main(["review", "import", db, str(fixtures / "pubmed_hcc.nbib"),
+                 "--database", "PubMed"]) == 0
+    assert main(["review", "import", db, str(fixtures / "scopus.csv"), "--database",
+                 "Scopus", "--json"]) == 0
+    capsys.readouterr()
+    # A truncated file is refused with its line, and leaves the store as it was.
+    assert main(["review", "import", db, str(fixtures / "truncated.ris"),
+                 "--database", "Embase"]) == 1
+    assert "truncated.ris, line 54" in capsys.readouterr().err
+    assert main(["review", "dedup", db, "--clusters-out", str(tmp_path / "c.csv")]) == 0
+    clusters = pd.read_csv(tmp_path / "c.csv")
+    assert list(clusters.columns) == ["record_id", "cluster_id"] and len(clusters) == 9
+    capsys.readouterr()
+    assert main(["review", "prisma", db, "--json", "--out", str(tmp_path / "p.svg")]) == 0
+    counts = json.loads(capsys.readouterr().out)
+    assert counts["databases"] == {"PubMed": 5, "Scopus": 4}
+    assert counts["screened"] == 9 - counts["duplicates_removed"]
+    assert (tmp_path / "p.svg").read_text().startswith("<?xml")

@@ -273,6 +273,102 @@ def run(
         typer.echo(run_study(path, out))
 
 
+review_app = typer.Typer(no_args_is_help=True,
+                         help="Systematic-review store: import, de-duplicate, PRISMA.")
+app.add_typer(review_app, name="review")
+
+
+class Policy(StrEnum):
+    most_complete = "most_complete"
+    source_priority = "source_priority"
+    earliest = "earliest"
+
+
+@review_app.command("init")
+def review_init(store: Annotated[Path, typer.Argument(help="New review store (SQLite).")]
+                ) -> None:
+    """Create an empty review store."""
+    from oncostat.review import ReviewStore
+
+    with ReviewStore.create(store) as s:
+        typer.echo(f"Created review store {store} (schema version {s.schema_version})")
+
+
+@review_app.command("import")
+def review_import(
+    store: Annotated[Path, typer.Argument(help="Review store.")],
+    files: Annotated[list[Path], typer.Argument(help="Export files (RIS, nbib, BibTeX, ...).")],
+    database: Annotated[str, typer.Option(help="Database searched, e.g. PubMed.")],
+    search_date: Annotated[str | None, typer.Option(help="Date of the search.")] = None,
+    format: Annotated[str | None, typer.Option(help="Force a format (default: detect).")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Force an encoding.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Import search exports; each file is one transaction (a failed file changes nothing)."""
+    from oncostat.review import ReviewStore, import_file
+
+    with ReviewStore.open(store) as s:
+        results = [import_file(s, f, database=database, search_date=search_date,
+                               format=format, encoding=encoding) for f in files]
+    if as_json:
+        _print_json([r.to_dict() for r in results])
+    else:
+        typer.echo("\n".join(str(r) for r in results))
+
+
+@review_app.command("dedup")
+def review_dedup(
+    store: Annotated[Path, typer.Argument(help="Review store.")],
+    policy: Annotated[Policy, typer.Option(help="Representative of each cluster.")] =
+        Policy.most_complete,
+    source_priority: Annotated[str | None, typer.Option(
+        help="Databases in order of preference: PubMed,Embase.")] = None,
+    clusters_out: Annotated[Path | None, typer.Option(
+        help="Write record_id,cluster_id for every record.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Cluster duplicate records (nothing is deleted); manual decisions are replayed."""
+    from oncostat.report.builder import write_atomic
+    from oncostat.review import ReviewStore, deduplicate
+
+    with ReviewStore.open(store) as s:
+        res = deduplicate(s, policy=policy.value, source_priority=_names(source_priority))
+    if clusters_out is not None:
+        write_atomic(clusters_out, res.cluster_table().to_csv(index=False).encode("utf-8"))
+    if as_json:
+        _print_json(res.to_dict())
+    else:
+        typer.echo(str(res))
+
+
+@review_app.command("prisma")
+def review_prisma(
+    store: Annotated[Path, typer.Argument(help="Review store.")],
+    screening: Annotated[Path | None, typer.Option(
+        help="CSV of decisions: record_id, stage, decision, reason.")] = None,
+    meta_analysis: Annotated[int | None, typer.Option(
+        help="Studies included in the meta-analysis.")] = None,
+    per_database: Annotated[bool, typer.Option(help="One line per database.")] = True,
+    out: Annotated[list[Path] | None, typer.Option(help="Diagram file(s): SVG, PNG, PDF.")] =
+        None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """PRISMA 2020 flow diagram, every count derived from the store."""
+    from oncostat.review import ReviewStore, prisma_counts
+
+    with ReviewStore.open(store) as s:
+        counts = prisma_counts(s, screening=screening, studies_in_meta_analysis=meta_analysis)
+    if out:
+        fig = counts.plot(per_database=per_database)
+        for path in out:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(path, dpi=200)
+    if as_json:
+        _print_json(counts.to_dict())
+    else:
+        typer.echo(str(counts))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: OncostatError -> one line on stderr, exit 1; usage -> exit 2."""
     try:
