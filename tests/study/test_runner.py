@@ -53,3 +53,22 @@ def test_bad_data_stops_the_run_before_anything_is_written(study, tmp_path):
     with pytest.raises(InputError, match=r"column 'total_ctrl', row 4 \(study 'Hart"):
         run_study(study, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_review_section_imports_dedups_and_draws_prisma(tmp_path):
+    import shutil
+
+    fixtures = REFERENCE.parent / "fixtures" / "bibliographic"
+    for name in ("pubmed_hcc.nbib", "scopus.csv"):
+        shutil.copy(fixtures / name, tmp_path / name)
+    (tmp_path / "study.toml").write_text(
+        'title = "Review"\n[review]\n'
+        '[[review.sources]]\nfile = "pubmed_hcc.nbib"\ndatabase = "PubMed"\n'
+        '[[review.sources]]\nfile = "scopus.csv"\ndatabase = "Scopus"\n')
+    report = run_study(tmp_path / "study.toml", tmp_path / "out")
+    html = report.read_text()
+    assert "Search exports imported into the review store." in html
+    assert "PRISMA 2020 flow diagram" in html and html.count("<svg") == 1
+    assert (tmp_path / "out" / f"{tmp_path.name}_review.db").stat().st_size > 0
+    imports = pd.read_csv(tmp_path / "out" / f"{tmp_path.name}_tables" / "table1_imports.csv")
+    assert list(imports["Records"]) == [5, 4]

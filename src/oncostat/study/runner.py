@@ -7,9 +7,12 @@ disk; the report itself is written atomically.
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -17,8 +20,8 @@ from oncostat._validate import require_columns
 from oncostat.errors import InputError
 from oncostat.io.tables import read_table
 from oncostat.meta.summary import MetaSummary, summarise, summarise_by
-from oncostat.report.builder import Report
-from oncostat.study.spec import MetaSpecFile, load_study
+from oncostat.report.builder import Report, write_atomic
+from oncostat.study.spec import MetaSpecFile, ReviewSpecFile, load_study
 
 __all__ = ["run_study"]
 
@@ -62,8 +65,35 @@ def _read_rob(path: Path) -> pd.DataFrame:
     return table.rename(columns=lambda c: str(c).replace("_", " ").capitalize())
 
 
+@dataclass(frozen=True, slots=True)
+class _ReviewRun:
+    spec: ReviewSpecFile
+    imports: list[Any]
+    dedup: Any
+    counts: Any
+    store: bytes  # the SQLite file, written beside the report
+
+
+def _run_review(spec: ReviewSpecFile, folder: Path) -> _ReviewRun:
+    """Import, de-duplicate and count in a fresh store built in a temporary folder."""
+    from oncostat.review import ReviewStore, deduplicate, import_file, prisma_counts
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "review.db"
+        with ReviewStore.create(db) as store:
+            imports = [import_file(store, folder / src.file, database=src.database,
+                                   search_date=src.search_date, format=src.format)
+                       for src in spec.sources]
+            result = deduplicate(store, policy=spec.policy)
+            screening = folder / spec.screening if spec.screening else None
+            counts = prisma_counts(store, screening=screening,
+                                   studies_in_meta_analysis=spec.meta_analysis)
+        return _ReviewRun(spec, imports, result, counts, db.read_bytes())
+
+
 def run_study(path: str | Path, out: str | Path) -> Path:
-    """Run the study file at ``path``; write ``<out>/<stem>.html`` plus tables and figures.
+    """Run the study file at ``path``; write ``<out>/<stem>.html`` plus tables and figures
+    (and ``<stem>_review.db``, the review store, when the study has a ``[review]``).
 
     Returns the report's path.
     """
@@ -72,19 +102,31 @@ def run_study(path: str | Path, out: str | Path) -> Path:
     study, folder = load_study(path)
     stem = Path(path).stem if Path(path).stem != "study" else Path(path).parent.name
     out = Path(out)
+    review = _run_review(study.review, folder) if study.review else None
     computed = []
     with _progress(len(study.meta), f"Running {stem}") as step:
         for spec in study.meta:
             rob = _read_rob(folder / spec.rob) if spec.rob else None
             computed.append((spec, _run_meta(spec, folder), rob))
             step(spec.name)
+
     report = Report(study.title, study.subtitle)
     report.add_input(path)
+    if review is not None:
+        from oncostat.report.review_section import add_review_section
+
+        for src in review.spec.sources:
+            report.add_input(folder / src.file)
+        add_review_section(report, review.spec.name, review.imports, review.dedup,
+                           review.counts, description=review.spec.description)
     for spec, summaries, rob in computed:
         report.add_input(folder / spec.data)
         add_meta_section(report, spec.name, summaries, description=spec.description, rob=rob,
                          favours=spec.favours, prediction=spec.prediction)
+
     target = report.write(out / f"{stem}.html")
+    if review is not None:
+        write_atomic(out / f"{stem}_review.db", review.store)
     report.export_tables(out / f"{stem}_tables")
     figures = out / f"{stem}_figures"
     figures.mkdir(parents=True, exist_ok=True)

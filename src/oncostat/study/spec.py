@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oncostat.errors import InputError
 
-__all__ = ["MetaSpecFile", "StudyFile", "load_study"]
+__all__ = ["MetaSpecFile", "ReviewSpecFile", "SearchSource", "StudyFile", "load_study"]
 
 
 class _Strict(BaseModel):
@@ -70,11 +70,33 @@ class MetaSpecFile(_Strict):
                 "small_study": self.small_study, **self.columns}
 
 
+class SearchSource(_Strict):
+    """One search export: ``[[review.sources]]``."""
+
+    file: str
+    database: str
+    search_date: str | None = None
+    format: str | None = None
+
+
+class ReviewSpecFile(_Strict):
+    """``[review]``: search exports imported into a fresh store, de-duplicated, and the
+    PRISMA 2020 flow (with screening decisions from ``screening`` when given)."""
+
+    name: str = "Search and study selection"
+    sources: list[SearchSource] = Field(min_length=1)
+    screening: str | None = None
+    meta_analysis: int | None = Field(None, ge=0)
+    policy: Literal["most_complete", "source_priority", "earliest"] = "most_complete"
+    description: str = ""
+
+
 class StudyFile(_Strict):
     """A whole study: its title and its analyses."""
 
     title: str
     subtitle: str = ""
+    review: ReviewSpecFile | None = None
     meta: list[MetaSpecFile] = Field(default_factory=list)
 
 
@@ -93,11 +115,15 @@ def load_study(path: str | Path) -> tuple[StudyFile, Path]:
         study = StudyFile.model_validate(raw)
     except ValidationError as exc:
         raise InputError(f"{path}: {_first_problem(exc)}") from None
-    for i, m in enumerate(study.meta):
-        for key, rel in (("data", m.data), ("rob", m.rob)):
-            if rel is not None and not (path.parent / rel).is_file():
-                raise InputError(f"{path}: meta[{i}].{key}: file {rel!r} not found next to the "
-                                 "study file")
+    files = [(f"meta[{i}].{key}", rel) for i, m in enumerate(study.meta)
+             for key, rel in (("data", m.data), ("rob", m.rob))]
+    if study.review is not None:
+        files += [(f"review.sources[{i}].file", src.file)
+                  for i, src in enumerate(study.review.sources)]
+        files.append(("review.screening", study.review.screening))
+    for key, rel in files:
+        if rel is not None and not (path.parent / rel).is_file():
+            raise InputError(f"{path}: {key}: file {rel!r} not found next to the study file")
     return study, path.parent
 
 
