@@ -45,7 +45,7 @@ def add_review_section(report: Report, title: str, imports: Sequence[ImportSumma
     sec.add_text(f"De-duplication kept every record and grouped {dedup.n_records} records "
                  f"into {dedup.n_clusters} clusters ({dedup.n_duplicates} duplicates; "
                  f"duplicate pairs by rule: {by_rule or 'none'}; "
-                 f"{len(dedup.review_queue())} uncertain pairs left for manual review).")
+                 f"{len(dedup.review_queue)} uncertain pairs left for manual review).")
     sec.add_figure(counts.plot(), "PRISMA 2020 flow diagram; every count is derived from the "
                    "review store.", name="prisma")
     text = ("Records from every source were imported into one review store, keeping each raw "
