@@ -48,7 +48,9 @@ class FakeStore:
         if self._n_unique is None:
             return None
         ids = self._records["record_id"]
-        clusters = pd.DataFrame({"record_id": ids, "cluster_id": ids,
+        # Records beyond n_unique are copies of the first n_unique (every cluster has a
+        # representative, as in a real store).
+        clusters = pd.DataFrame({"record_id": ids, "cluster_id": (ids - 1) % self._n_unique + 1,
                                  "is_representative": ids <= self._n_unique})
         return clusters, pd.DataFrame(), {}
 
@@ -63,6 +65,15 @@ def test_seed_identification_counts():
     assert c.sought is None
     assert "Records identified: 4,742" in str(c)
     assert json.loads(json.dumps(c.to_dict()))["duplicates_removed"] == 471
+
+
+def test_decision_on_a_duplicate_counts_for_its_cluster():
+    # Record 12 is a copy of record 2 (10 unique of 12): deciding on 12 instead of 2
+    # (as after re-running dedup with another representative policy) is the same decision.
+    screening = _screening()
+    screening.loc[(screening["record_id"] == 2), "record_id"] = 12
+    c = prisma_counts(FakeStore({"PubMed": 12}, n_unique=10), screening=screening)
+    assert (c.screened, c.studies_included) == (10, 2)
 
 
 def test_no_dedup_run_removes_nothing():
@@ -99,7 +110,7 @@ def test_screening_decisions_fill_every_box(tmp_path):
 def test_screening_that_misses_records_names_the_box():
     store = FakeStore({"PubMed": 12}, n_unique=11)
     with pytest.raises(InputError, match="PRISMA box 'Records screened': 11 records after "
-                                         "de-duplication, but 1 have no title_abstract"):
+                                         "de-duplication, but 1 has no title_abstract"):
         prisma_counts(store, screening=_screening())
     bad = _screening().iloc[:-1]
     with pytest.raises(InputError, match="'Reports assessed for eligibility': 1 reports "

@@ -332,14 +332,22 @@ def prisma_counts(
     latest = store.latest_dedup()
     if latest is None:
         representatives = records["record_id"]
+        representative_of: dict[Any, Any] = {}
     else:
         clusters = latest[0]
         representatives = clusters.loc[clusters["is_representative"], "record_id"]
+        # A decision may name any member of a cluster (e.g. after re-running the
+        # de-duplication with another representative policy); it counts for the cluster.
+        rep_by_cluster = dict(zip(clusters.loc[clusters["is_representative"], "cluster_id"],
+                                  representatives, strict=True))
+        representative_of = {r: rep_by_cluster[c] for r, c in
+                             zip(clusters["record_id"], clusters["cluster_id"], strict=True)}
     n_records = len(records)
     duplicates = n_records - len(representatives)
     boxes: dict[str, Any] = {}
     if screening is not None:
-        boxes = _screening_boxes(_read_screening(screening), records, set(representatives))
+        boxes = _screening_boxes(_read_screening(screening), records, set(representatives),
+                                 representative_of)
     return PrismaCounts(databases=databases, registers=regs, duplicates_removed=duplicates,
                         screened=len(representatives), other_sources=dict(other_sources or {}),
                         studies_in_meta_analysis=studies_in_meta_analysis,
@@ -373,8 +381,12 @@ def _read_screening(screening: pd.DataFrame | str | Path) -> pd.DataFrame:
 
 
 def _screening_boxes(frame: pd.DataFrame, records: pd.DataFrame,
-                     representatives: set[Any]) -> dict[str, Any]:
-    """Counts of the screening boxes from decisions, checked against the records."""
+                     representatives: set[Any], representative_of: dict[Any, Any]
+                     ) -> dict[str, Any]:
+    """Counts of the screening boxes from decisions, checked against the records.
+
+    Decisions on any member of a duplicate cluster count for the cluster's representative.
+    """
     by_store = {str(r): r for r in records["record_id"]}
     by_source = {str(s): r for s, r in zip(records["source_id"], records["record_id"],
                                            strict=True) if isinstance(s, str) and s}
@@ -388,7 +400,7 @@ def _screening_boxes(frame: pd.DataFrame, records: pd.DataFrame,
         else:
             raise InputError(f"screening: column 'record_id', row {row}: {rid!r} is not a "
                              f"record of the store")
-    frame = frame.assign(record_id=ids)
+    frame = frame.assign(record_id=[representative_of.get(r, r) for r in ids])
     dup = frame.duplicated(["record_id", "stage"])
     if dup.any():
         row = int(dup.to_numpy().argmax()) + 1
@@ -399,7 +411,8 @@ def _screening_boxes(frame: pd.DataFrame, records: pd.DataFrame,
     not_screened = representatives - set(ta["record_id"])
     if not_screened:
         raise InputError(f"PRISMA box 'Records screened': {len(representatives):,} records "
-                         f"after de-duplication, but {len(not_screened):,} have no "
+                         f"after de-duplication, but {len(not_screened):,} "
+                         f"{'has' if len(not_screened) == 1 else 'have'} no "
                          f"title_abstract decision (e.g. record {min(not_screened)})")
     extra = set(ta["record_id"]) - representatives
     if extra:

@@ -115,8 +115,9 @@ def run_study(path: str | Path, out: str | Path) -> Path:
     if review is not None:
         from oncostat.report.review_section import add_review_section
 
-        for src in review.spec.sources:
-            report.add_input(folder / src.file)
+        for rel in [src.file for src in review.spec.sources] + [review.spec.screening]:
+            if rel is not None:
+                report.add_input(folder / rel)
         add_review_section(report, review.spec.name, review.imports, review.dedup,
                            review.counts, description=review.spec.description)
     for spec, summaries, rob in computed:
