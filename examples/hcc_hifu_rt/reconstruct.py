@@ -23,7 +23,7 @@ Search (seeded, deterministic; numpy/scipy/pandas only):
 
 Usage (from the repo root):
   python examples/hcc_hifu_rt/reconstruct.py            # verify the CSVs, print the table
-  python examples/hcc_hifu_rt/reconstruct.py --search   # rerun the search (~12 min, 1 core), rewrite CSVs
+  python examples/hcc_hifu_rt/reconstruct.py --search   # rerun the search (~12 min), rewrite CSVs
 """
 import math
 import sys
