@@ -31,7 +31,11 @@ test: dev
 	$(BIN)/ruff check src tests benchmarks
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q
 
-bench: dev
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks
 
 clean:
