@@ -122,3 +122,30 @@ def test_review_init_import_dedup_prisma(tmp_path, capsys):
     assert counts["databases"] == {"PubMed": 5, "Scopus": 4}
     assert counts["screened"] == 9 - counts["duplicates_removed"]
     assert (tmp_path / "p.svg").read_text().startswith("<?xml")
+
+
+def test_match_three_arms_json(tmp_path, capsys):
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    n = 240
+    data = pd.DataFrame({"id": [f"P{i:03d}" for i in range(n)],
+                         "arm": rng.choice(["HIFU", "BSC", "PC"], n, p=[0.1, 0.3, 0.6]),
+                         "age": rng.normal(62, 9, n).round(), "ecog": rng.integers(0, 3, n)})
+    path = tmp_path / "cohort.csv"
+    data.to_csv(path, index=False)
+    assert main(["match", str(path), "--treatment", "arm", "--focal", "HIFU",
+                 "--covariates", "age,ecog", "--ratio", "BSC=2,PC=2", "--json",
+                 "--out", str(tmp_path / "matched.csv")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["caliper"]["sd_units"] == 0.2 and out["caliper"]["scale"] == "logit"
+    assert {b["comparison"] for b in out["balance"]} == {"HIFU vs BSC", "HIFU vs PC",
+                                                          "BSC vs PC"}
+    first = out["sets"][0]
+    assert first["focal"].startswith("P") and len(first["matches"]["PC"]) <= 2
+    matched = pd.read_csv(tmp_path / "matched.csv")
+    assert {"set_id", "weight", "ps"} <= set(matched.columns)
+    assert out["n_matched"]["HIFU"] == matched["arm"].eq("HIFU").sum()
+    assert main(["match", str(path), "--treatment", "arm", "--focal", "HIFU",
+                 "--covariates", "age", "--ratio", "BSC=two"]) == 1
+    assert "--ratio: expected a whole number" in capsys.readouterr().err

@@ -217,6 +217,95 @@ def survival(
         typer.echo(str(res))
 
 
+class CaliperScale(StrEnum):
+    logit = "logit"
+    ps = "ps"
+
+
+class CaliperSd(StrEnum):
+    all = "all"
+    pooled = "pooled"
+
+
+class Order(StrEnum):
+    largest = "largest"
+    smallest = "smallest"
+    data = "data"
+    random = "random"
+
+
+class MatchMethod(StrEnum):
+    nearest = "nearest"
+    optimal = "optimal"
+    vector = "vector"
+
+
+def _ratio(text: str) -> int | dict[str, int]:
+    """``2`` or ``BSC=2,PC=2``."""
+    try:
+        if "=" not in text:
+            return int(text)
+        return {k.strip(): int(v) for k, v in (p.split("=", 1) for p in text.split(","))}
+    except ValueError:
+        raise InputError(f"--ratio: expected a whole number (2) or ARM=N pairs (BSC=2,PC=2), "
+                         f"got {text!r}") from None
+
+
+@app.command("match")
+def match_command(
+    file: Annotated[Path, typer.Argument(help="Patient table: CSV, TSV, XLSX or Parquet.")],
+    treatment: Annotated[str, typer.Option(help="Column with the arm.")],
+    focal: Annotated[str, typer.Option(help="Arm whose patients receive matches.")],
+    covariates: Annotated[str, typer.Option(help="Propensity-model covariates: a,b,c.")],
+    ratio: Annotated[str, typer.Option(help="Matches per focal patient: 2 or BSC=2,PC=2.")] =
+        "1",
+    caliper: Annotated[float | None, typer.Option(help="Caliper in SD units.")] = 0.2,
+    caliper_scale: Annotated[CaliperScale, typer.Option(help="Caliper scale.")] =
+        CaliperScale.logit,
+    caliper_sd: Annotated[CaliperSd, typer.Option(help="SD over all units or pooled.")] =
+        CaliperSd.all,
+    order: Annotated[Order, typer.Option(help="Matching order.")] = Order.largest,
+    seed: Annotated[int | None, typer.Option(help="Seed for --order random.")] = None,
+    exact: Annotated[str | None, typer.Option(help="Exact-match columns: a,b.")] = None,
+    method: Annotated[MatchMethod, typer.Option(help="Matching method.")] =
+        MatchMethod.nearest,
+    replace: Annotated[bool, typer.Option(help="Match with replacement.")] = False,
+    id: Annotated[str | None, typer.Option(help="Column of patient ids.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the matched data (CSV).")] = None,
+    love: Annotated[Path | None, typer.Option(help="Love plot file (PNG/SVG/PDF).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Propensity-score matching, two or more arms (MatchIt's pairs where it has them)."""
+    from oncostat.io.tables import read_table
+    from oncostat.matching import match
+    from oncostat.report.builder import write_atomic
+
+    data = read_table(file)
+    res = match(data, treatment=treatment, focal=focal, covariates=_names(covariates) or [],
+                ratio=_ratio(ratio), caliper=caliper, caliper_scale=caliper_scale.value,
+                caliper_sd=caliper_sd.value, order=order.value, seed=seed,
+                exact=_names(exact), method=method.value, replace=replace, id=id)
+    balance = res.balance()
+    if love is not None:
+        fig = balance.plot()
+        love.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(love, dpi=200, bbox_inches="tight")
+    if out is not None:
+        write_atomic(out, res.matched.to_csv(index=False).encode("utf-8"))
+    if as_json:
+        payload = res.to_dict()
+        payload["balance"] = [
+            {"covariate": r.term, "arm": str(r.arm_b), "comparison": f"{r.arm_a} vs {r.arm_b}",
+             "smd_before": r.smd_before, "smd_after": r.smd_after,
+             "vr_before": r.var_ratio_before, "vr_after": r.var_ratio_after}
+            for r in balance.table.itertuples(index=False)]
+        from oncostat._results import jsonable
+
+        _print_json(jsonable(payload))
+    else:
+        typer.echo(f"{res}\n\n{balance}")
+
+
 class Test(StrEnum):
     auto = "auto"
     chisq = "chisq"
