@@ -6,6 +6,7 @@ disk; the report itself is written atomically.
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -20,7 +21,8 @@ from oncostat._validate import require_columns
 from oncostat.errors import InputError
 from oncostat.io.tables import read_table
 from oncostat.meta.summary import MetaSummary, summarise, summarise_by
-from oncostat.report.builder import Report, write_atomic
+from oncostat.report.builder import Report, software_versions, write_atomic
+from oncostat.study.cohort import add_cohort_sections, run_cohort
 from oncostat.study.spec import MetaSpecFile, ReviewSpecFile, load_study
 
 __all__ = ["run_study"]
@@ -92,8 +94,9 @@ def _run_review(spec: ReviewSpecFile, folder: Path) -> _ReviewRun:
 
 
 def run_study(path: str | Path, out: str | Path) -> Path:
-    """Run the study file at ``path``; write ``<out>/<stem>.html`` plus tables and figures
-    (and ``<stem>_review.db``, the review store, when the study has a ``[review]``).
+    """Run the study file at ``path``; write ``<out>/<stem>.html``, its tables and figures,
+    ``<stem>_manifest.json`` (software versions, input SHA-256, settings incl. seeds) and
+    ``<stem>_review.db`` (the review store) when the study has a ``[review]``.
 
     Returns the report's path.
     """
@@ -102,6 +105,7 @@ def run_study(path: str | Path, out: str | Path) -> Path:
     study, folder = load_study(path)
     stem = Path(path).stem if Path(path).stem != "study" else Path(path).parent.name
     out = Path(out)
+    cohort = run_cohort(study.cohort, folder) if study.cohort else None
     review = _run_review(study.review, folder) if study.review else None
     computed = []
     with _progress(len(study.meta), f"Running {stem}") as step:
@@ -112,6 +116,10 @@ def run_study(path: str | Path, out: str | Path) -> Path:
 
     report = Report(study.title, study.subtitle)
     report.add_input(path)
+    if cohort is not None:
+        for file in cohort.files:
+            report.add_input(file)
+        add_cohort_sections(report, cohort)
     if review is not None:
         from oncostat.report.review_section import add_review_section
 
@@ -126,6 +134,9 @@ def run_study(path: str | Path, out: str | Path) -> Path:
                          favours=spec.favours, prediction=spec.prediction)
 
     target = report.write(out / f"{stem}.html")
+    write_atomic(out / f"{stem}_manifest.json", json.dumps(
+        {"study": str(path), "software": software_versions(), "inputs": report.inputs,
+         "settings": study.model_dump(mode="json")}, indent=2).encode("utf-8"))
     if review is not None:
         write_atomic(out / f"{stem}_review.db", review.store)
     report.export_tables(out / f"{stem}_tables")

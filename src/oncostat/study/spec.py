@@ -27,7 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oncostat.errors import InputError
 
-__all__ = ["MetaSpecFile", "ReviewSpecFile", "SearchSource", "StudyFile", "load_study"]
+__all__ = ["CohortSpec", "MetaSpecFile", "ReviewSpecFile", "SearchSource", "StudyFile",
+           "load_study"]
 
 
 class _Strict(BaseModel):
@@ -91,11 +92,91 @@ class ReviewSpecFile(_Strict):
     description: str = ""
 
 
+class EligibilitySpec(_Strict):
+    """``[cohort.eligibility]``: the screening table and the ordered criteria."""
+
+    data: str
+    steps: list[dict[str, str]] = Field(min_length=1)
+
+
+class BaselineSpec(_Strict):
+    """``[cohort.baseline]``: Table 1 before and after matching."""
+
+    variables: list[str] = Field(min_length=1)
+    categorical: list[str] = Field(default_factory=list)
+    nonnormal: list[str] = Field(default_factory=list)
+    tests: dict[str, Literal["auto", "t", "welch", "anova", "wilcoxon", "kruskal", "chisq",
+                             "chisq-yates", "fisher"]] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class MatchingSpec(_Strict):
+    """``[cohort.matching]``: propensity-score matching of the focal arm."""
+
+    covariates: list[str] = Field(min_length=1)
+    ratio: int | dict[str, int] = 1
+    caliper: float | None = Field(0.2, gt=0)
+    caliper_scale: Literal["logit", "ps"] = "logit"
+    order: Literal["largest", "smallest", "data", "random"] = "largest"
+    seed: int | None = None
+    reference: dict[str, str] = Field(default_factory=dict)
+
+
+class EndpointSpec(_Strict):
+    """``[[cohort.endpoints]]``: one time-to-event endpoint."""
+
+    name: str
+    time: str
+    event: str
+    definition: str = ""
+    times: list[float] = Field(default_factory=list)
+    unit: str = "Months"
+
+
+class ResponseSpec(_Strict):
+    """``[cohort.response]``: lesion measurements and the criteria used per arm."""
+
+    data: str
+    criteria: dict[str, Literal["RECIST1.1", "mRECIST"]]
+    date: str = "date"
+    lesion: str = "lesion"
+    kind: str = "kind"
+    organ: str = "organ"
+    diameter: str = "diameter_mm"
+    viable: str = "viable_mm"
+
+
+class SafetySpec(_Strict):
+    """``[cohort.safety]``: the adverse-event table."""
+
+    data: str
+    term: str = "term"
+    grade: str = "grade"
+    ctcae_version: Literal["4.0", "5.0"] = "4.0"
+
+
+class CohortSpec(_Strict):
+    """``[cohort]``: a comparative cohort study (the seed's design)."""
+
+    data: str
+    id: str = "id"
+    arm: str
+    arms: list[str] = Field(min_length=2)
+    focal: str
+    eligibility: EligibilitySpec | None = None
+    baseline: BaselineSpec | None = None
+    matching: MatchingSpec | None = None
+    endpoints: list[EndpointSpec] = Field(default_factory=list)
+    response: ResponseSpec | None = None
+    safety: SafetySpec | None = None
+
+
 class StudyFile(_Strict):
     """A whole study: its title and its analyses."""
 
     title: str
     subtitle: str = ""
+    cohort: CohortSpec | None = None
     review: ReviewSpecFile | None = None
     meta: list[MetaSpecFile] = Field(default_factory=list)
 
@@ -117,6 +198,14 @@ def load_study(path: str | Path) -> tuple[StudyFile, Path]:
         raise InputError(f"{path}: {_first_problem(exc)}") from None
     files = [(f"meta[{i}].{key}", rel) for i, m in enumerate(study.meta)
              for key, rel in (("data", m.data), ("rob", m.rob))]
+    if study.cohort is not None:
+        c = study.cohort
+        if c.focal not in c.arms:
+            raise InputError(f"{path}: cohort.focal: got {c.focal!r}; allowed: one of the arms "
+                             f"{c.arms}")
+        files += [("cohort.data", c.data)]
+        files += [(f"cohort.{k}.data", getattr(c, k).data)
+                  for k in ("eligibility", "response", "safety") if getattr(c, k) is not None]
     if study.review is not None:
         files += [(f"review.sources[{i}].file", src.file)
                   for i, src in enumerate(study.review.sources)]
