@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["flow_diagram"]
 
-_ROW = 1.0  # vertical space per box row, in axis units
+_ROW = 1.0  # minimum distance between the centres of two boxes, in axis units
 _MAIN_W, _SIDE_W = 3.0, 3.6
 
 
@@ -47,10 +47,13 @@ def flow_diagram(flow: EligibilityFlow, *, ax: Axes | None = None) -> Figure:
     -------
     Figure
     """
-    n_rows = len(flow.boxes) + (1 if flow.arms else 0)
     arms = list(flow.arms.items())
+    box_h = 0.55
+    # Each gap between boxes is tall enough for its side box of exclusion reasons.
+    side_hs = [0.2 * (len(r) + 1) + 0.1 for r in flow.exclusions]
+    gaps = [max(_ROW - box_h, h + 0.2) for h in side_hs]
     width = max(_MAIN_W + _SIDE_W + 1.0, 2.4 * len(arms) + 0.4)
-    height = n_rows * _ROW + 0.2
+    height = 0.2 + box_h * (len(flow.boxes) + bool(arms)) + sum(gaps) + (0.6 if arms else 0)
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -61,27 +64,25 @@ def flow_diagram(flow: EligibilityFlow, *, ax: Axes | None = None) -> Figure:
     ax.set_xlim(0, width)
     ax.set_ylim(0, height)
     cx = _MAIN_W / 2 + 0.2
-    y = height - 0.1 - _ROW / 2
-    box_h = 0.55
+    y = height - 0.1 - box_h / 2
     for i, (label, n) in enumerate(flow.boxes):
         _box(ax, cx, y, _MAIN_W, box_h, f"{label}\n(n = {n:,})", gid=f"box:{i}")
         if i < len(flow.exclusions):
-            mid = y - _ROW / 2
+            mid = y - box_h / 2 - gaps[i] / 2
             reasons = flow.exclusions[i]
             text = f"Excluded (n = {sum(k for _, k in reasons):,}):\n" + "\n".join(
                 f"  {reason} (n = {k:,})" for reason, k in reasons)
-            side_h = min(_ROW * 0.9, 0.18 * (len(reasons) + 1) + 0.1)
             side_cx = cx + _MAIN_W / 2 + 0.4 + _SIDE_W / 2
-            _box(ax, side_cx, mid, _SIDE_W, side_h, text, gid=f"excluded:{i}")
+            _box(ax, side_cx, mid, _SIDE_W, side_hs[i], text, gid=f"excluded:{i}")
             ax.texts[-1].set_ha("left")
             ax.texts[-1].set_x(side_cx - _SIDE_W / 2 + 0.08)
             _arrow(ax, (cx, mid), (side_cx - _SIDE_W / 2, mid))
-        if i < len(flow.boxes) - 1:
-            _arrow(ax, (cx, y - box_h / 2), (cx, y - _ROW + box_h / 2))
-        y -= _ROW
+            _arrow(ax, (cx, y - box_h / 2), (cx, y - box_h / 2 - gaps[i]))
+            y -= box_h + gaps[i]
     if arms:
         step = width / len(arms)
-        top = y + _ROW - box_h / 2
+        top = y - box_h / 2
+        y -= box_h + 0.6
         for j, (arm, n) in enumerate(arms):
             ax_x = step * (j + 0.5)
             _box(ax, ax_x, y, min(2.2, step - 0.2), box_h, f"{arm}\n(n = {n:,})",

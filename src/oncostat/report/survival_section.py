@@ -42,11 +42,15 @@ def median_table(summary: SurvivalSummary) -> pd.DataFrame:
 
 def _at_times_table(summary: SurvivalSummary) -> pd.DataFrame:
     a = summary.at_times
-    return pd.DataFrame({"Arm": a["group"].astype(str), "Time": a["time"],
+
+    def fmt(x: float) -> str:  # R leaves the interval undefined where S is 0 (or 1)
+        return "NA" if not math.isfinite(x) else f"{x:.3f}"
+
+    return pd.DataFrame({"Arm": a["group"].astype(str), "Time": a["time"].map("{:g}".format),
                          "At risk": a["n_risk"].astype(int),
-                         "Survival (95% CI)": [f"{s:.3f} ({lo:.3f} to {hi:.3f})" for s, lo, hi
-                                               in zip(a["surv"], a["ci_low"], a["ci_high"],
-                                                      strict=True)]})
+                         "Survival (95% CI)": [f"{fmt(s)} ({fmt(lo)} to {fmt(hi)})"
+                                               for s, lo, hi in zip(a["surv"], a["ci_low"],
+                                                                    a["ci_high"], strict=True)]})
 
 
 def _cox_table(summary: SurvivalSummary) -> pd.DataFrame:
@@ -64,8 +68,7 @@ def add_survival_section(report: Report, title: str, summary: SurvivalSummary, *
     sec = report.section(title)
     if description:
         sec.add_text(description)
-    times = list(summary.at_times["time"].unique()) or None
-    sec.add_figure(summary.plot(times=times, xlabel=xlabel),
+    sec.add_figure(summary.plot(xlabel=xlabel),
                    f"{title}: Kaplan-Meier curves with numbers at risk.", name=f"km {title}")
     sec.add_table(median_table(summary), f"{title}: median and restricted mean survival.",
                   name=f"medians {title}")

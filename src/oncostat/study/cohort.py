@@ -141,6 +141,7 @@ def _response(spec: CohortSpec, folder: Path, analysed: pd.DataFrame) -> tuple[A
             assessments.append(assess_response(
                 rows, patient=spec.id, date=r.date, lesion=r.lesion, kind=r.kind,
                 organ=r.organ, criteria=criteria,
+                status=r.status if r.status in rows.columns else None,
                 diameter=r.viable if criteria == "mRECIST" else r.diameter))
     patients = analysed[[spec.id, spec.arm]].assign(**{spec.arm: analysed[spec.arm].astype(str)})
     rates = response_rates(assessments, arm=spec.arm, patients=patients, patient=spec.id,

@@ -144,6 +144,7 @@ class ResponseSpec(_Strict):
     organ: str = "organ"
     diameter: str = "diameter_mm"
     viable: str = "viable_mm"
+    status: str | None = "status"
 
 
 class SafetySpec(_Strict):
