@@ -133,16 +133,24 @@ def _response(spec: CohortSpec, folder: Path, analysed: pd.DataFrame) -> tuple[A
     require_columns(lesions, [spec.id], what=r.data)
     arm_of = dict(zip(analysed[spec.id], analysed[spec.arm].astype(str), strict=True))
     lesions = lesions[lesions[spec.id].isin(arm_of)]
+    # Nodes are measured on the short axis and are normal below 10 mm (RECIST 1.1, 4.3).
+    lesions = lesions.assign(_lymph_node=lesions[r.organ] == r.lymph_node_organ)
+    if r.start is not None:
+        require_columns(analysed, [r.start], what=spec.data)
+        lesions = lesions.merge(analysed[[spec.id, r.start]], on=spec.id, how="left")
     assessments = []
     for criteria in dict.fromkeys(r.criteria.values()):
         arms = [a for a, c in r.criteria.items() if c == criteria]
         rows = lesions[lesions[spec.id].map(arm_of).isin(arms)].reset_index(drop=True)
         if len(rows):
+            mrecist = criteria == "mRECIST"
+            status = r.viable_status if mrecist else r.status
             assessments.append(assess_response(
                 rows, patient=spec.id, date=r.date, lesion=r.lesion, kind=r.kind,
-                organ=r.organ, criteria=criteria,
-                status=r.status if r.status in rows.columns else None,
-                diameter=r.viable if criteria == "mRECIST" else r.diameter))
+                organ=r.organ, criteria=criteria, lymph_node="_lymph_node",
+                diameter=r.viable if mrecist else r.diameter, start=r.start,
+                status=status if status in rows.columns else None,
+                confirm=r.confirm, min_sd_weeks=r.min_sd_weeks))
     patients = analysed[[spec.id, spec.arm]].assign(**{spec.arm: analysed[spec.arm].astype(str)})
     rates = response_rates(assessments, arm=spec.arm, patients=patients, patient=spec.id,
                            reference=spec.focal)

@@ -145,6 +145,11 @@ class ResponseSpec(_Strict):
     diameter: str = "diameter_mm"
     viable: str = "viable_mm"
     status: str | None = "status"
+    viable_status: str | None = "viable_status"
+    lymph_node_organ: str = "lymph_node"
+    start: str | None = None  # column of the cohort table: treatment start date
+    confirm: bool = False
+    min_sd_weeks: float | None = Field(None, gt=0)
 
 
 class SafetySpec(_Strict):
