@@ -14,7 +14,7 @@ import pandas as pd
 
 from oncostat.errors import InputError
 
-__all__ = ["as_frame", "numeric_column", "require_columns", "row_ref"]
+__all__ = ["as_frame", "day_numbers", "numeric_column", "require_columns", "row_ref"]
 
 
 def as_frame(data: object, *, what: str = "data") -> pd.DataFrame:
@@ -104,3 +104,24 @@ def numeric_column(
             raise InputError(f"column {column!r}, {row_ref(i, labels, noun=noun)}: expected {kind} "
                              f"{op} {minimum:g}, got {values[i]:g}")
     return values
+
+
+_DAY_NS = 86_400e9
+
+
+def day_numbers(data: pd.DataFrame, column: str, labels: Sequence[object] | None = None, *,
+                noun: str = "patient") -> np.ndarray:
+    """Dates as float days since 1970-01-01: numbers are taken as (study) days already,
+    anything else is parsed as a date; an unparseable or empty cell raises."""
+    require_columns(data, [column])
+    raw = data[column]
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        return numeric_column(data, column, labels=labels, noun=noun)
+    parsed = pd.to_datetime(raw, errors="coerce")
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        got = "an empty cell" if pd.isna(raw.iloc[i]) else repr(raw.iloc[i])
+        raise InputError(f"column {column!r}, {row_ref(i, labels, noun=noun)}: expected a "
+                         f"date (or a study day number), got {got}")
+    return parsed.to_numpy(dtype="datetime64[ns]").astype(np.int64) / _DAY_NS

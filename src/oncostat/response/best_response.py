@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from oncostat._results import ResultMixin, jsonable
-from oncostat._validate import as_frame, numeric_column, require_columns, row_ref
+from oncostat._validate import as_frame, day_numbers, require_columns, row_ref
 from oncostat.errors import InputError
 
 __all__ = ["RESPONSES", "Criteria", "ResponseAssessment", "best_overall_response"]
@@ -38,7 +38,6 @@ RESPONSE_NAMES = {"CR": "complete response", "PR": "partial response", "SD": "st
                   "PD": "progressive disease", "NE": "not evaluable"}
 _ALIASES = {**{k: k for k in RESPONSES}, **{v: k for k, v in RESPONSE_NAMES.items()},
             "inevaluable": "NE", "not evaluated": "NE", "non-evaluable": "NE"}
-_DAY_NS = 86_400e9
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,22 +120,6 @@ def check_rules(confirm_weeks: float, min_sd_weeks: float | None) -> None:
     if min_sd_weeks is not None and not (isinstance(min_sd_weeks, int | float)
                                          and min_sd_weeks >= 0):
         raise InputError(f"min_sd_weeks: expected a number of weeks >= 0, got {min_sd_weeks!r}")
-
-
-def day_numbers(data: pd.DataFrame, column: str, labels: Sequence[object]) -> np.ndarray:
-    """Dates as float days: numbers are taken as days, anything else parsed as a date."""
-    require_columns(data, [column])
-    raw = data[column]
-    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        return numeric_column(data, column, labels=labels, noun="patient")
-    parsed = pd.to_datetime(raw, errors="coerce")
-    bad = parsed.isna().to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        got = "an empty cell" if pd.isna(raw.iloc[i]) else repr(raw.iloc[i])
-        raise InputError(f"column {column!r}, {row_ref(i, labels, noun='patient')}: expected a "
-                         f"date (or a study day number), got {got}")
-    return parsed.to_numpy(dtype="datetime64[ns]").astype(np.int64) / _DAY_NS
 
 
 def id_column(data: pd.DataFrame, column: str) -> pd.Series:

@@ -30,13 +30,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from oncostat._validate import as_frame, numeric_column, require_columns, row_ref
+from oncostat._validate import as_frame, day_numbers, numeric_column, require_columns, row_ref
 from oncostat.errors import InputError
 from oncostat.response.best_response import (
     Criteria,
     ResponseAssessment,
     check_rules,
-    day_numbers,
     id_column,
     start_days,
     summarise,

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from oncostat._results import ResultMixin, format_p, jsonable
-from oncostat._validate import as_frame, numeric_column, require_columns, row_ref
+from oncostat._validate import as_frame, day_numbers, numeric_column, require_columns, row_ref
 from oncostat.cohort.tests import fisher
 from oncostat.errors import InputError
 from oncostat.response.rates import percent
@@ -39,7 +39,6 @@ GRADES = (1, 2, 3, 4, 5)
 # Attribution scale of the NCI (CTCAE and CTEP reporting): the last three are "related".
 _ATTRIBUTION = {"unrelated": False, "unlikely": False, "possible": True, "probable": True,
                 "definite": True, "related": True, "not related": False}
-_DAY_NS = 86_400e9
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,20 +112,6 @@ class AdverseEventTable(ResultMixin):
 def _p(p: float) -> str:
     """``0.034``, ``< 0.001``: a p-value in a table cell."""
     return format_p(p).removeprefix("p = ").removeprefix("p ")
-
-
-def _days(data: pd.DataFrame, column: str, labels: list[str]) -> np.ndarray:
-    raw = data[column]
-    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        return numeric_column(data, column, labels=labels, noun="patient")
-    parsed = pd.to_datetime(raw, errors="coerce")
-    bad = parsed.isna().to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        got = "an empty cell" if pd.isna(raw.iloc[i]) else repr(raw.iloc[i])
-        raise InputError(f"column {column!r}, {row_ref(i, labels, noun='patient')}: expected a "
-                         f"date (or a study day number), got {got}")
-    return parsed.to_numpy(dtype="datetime64[ns]").astype(np.int64) / _DAY_NS
 
 
 def _patients(patients: pd.DataFrame | Mapping[str, object], patient: str, arm: str,
@@ -265,9 +250,9 @@ def adverse_event_table(
         if related_only:
             keep &= related
     if onset is not None:
-        on = _days(ev, onset, labels)
+        on = day_numbers(ev, onset, labels)
         if start is not None:
-            st = _days(pts, start, pts[patient].astype(str).tolist())
+            st = day_numbers(pts, start, pts[patient].astype(str).tolist())
             ref = st[[known[p] for p in ids]]
             early = on < ref
             if early.any():
