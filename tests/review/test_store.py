@@ -36,7 +36,7 @@ def test_create_and_reopen(tmp_path: Path) -> None:
     path = tmp_path / "hcc.db"
     ReviewStore.create(path).close()
     with ReviewStore.open(path) as store:
-        assert store.schema_version == CURRENT_VERSION == 2
+        assert store.schema_version == CURRENT_VERSION == 3
         assert store.records().empty and store.batches().empty
         assert store.latest_dedup() is None
         fk = store._conn.execute("PRAGMA foreign_keys").fetchone()[0]
@@ -78,10 +78,10 @@ def test_v1_store_is_migrated_on_open_and_keeps_its_records(tmp_path: Path) -> N
         tables = {r[0] for r in old._conn.execute("SELECT name FROM sqlite_master")}
         assert "dedup_runs" not in tables
     with ReviewStore.open(path) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == CURRENT_VERSION
         versions = store._conn.execute(
             "SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
-        assert [v for v, _ in versions] == [1, 2]
+        assert [v for v, _ in versions] == [1, 2, 3]
         pd.testing.assert_frame_equal(store.records(), before)
         store.add_manual_decision(1, 2, "distinct", reviewer="AB")
         assert len(store.manual_decisions()) == 1

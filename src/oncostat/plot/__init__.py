@@ -11,9 +11,11 @@ from oncostat.plot.km import km_plot
 from oncostat.plot.love import love_plot
 from oncostat.plot.prisma import prisma_diagram
 from oncostat.plot.ps import match_flow, ps_distribution
+from oncostat.plot.rob import rob_summary, rob_traffic_light
 from oncostat.plot.spider import spider
 from oncostat.plot.swimmer import swimmer
 from oncostat.plot.waterfall import waterfall
 
 __all__ = ["ae_dotplot", "flow_diagram", "forest", "funnel", "km_plot", "love_plot",
-           "match_flow", "prisma_diagram", "ps_distribution", "spider", "swimmer", "waterfall"]
+           "match_flow", "prisma_diagram", "ps_distribution", "rob_summary",
+           "rob_traffic_light", "spider", "swimmer", "waterfall"]

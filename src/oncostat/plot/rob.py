@@ -26,7 +26,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from oncostat.errors import InputError
-from oncostat.plot._style import FONT_SIZE, INK, new_figure
+from oncostat.plot._style import FONT_SIZE, INK, new_figure, text_width
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -124,9 +124,15 @@ def rob_traffic_light(
     columns = [str(c) for c in levels.columns]
     n_rows, n_cols = levels.shape
     used = [lv for lv in LEVELS if (levels == lv).any().any()]
-    width = 2.2 + 0.42 * n_cols
-    height = 1.3 + 0.32 * n_rows + 0.16 * (len(columns) + len(used))
-    fig, ax = new_figure(width, height, ax, rect=(0.05, 0.05, 0.9, 0.9))
+    # Lay the grid out in inches: study labels, circles, legend at the right; the domain
+    # key under the grid.
+    label_w = max(text_width(str(s)) for s in levels.index) + 0.25
+    grid_w, grid_h = 0.36 * n_cols, 0.32 * n_rows
+    legend_w = 1.6 if used else 0.2
+    top, bottom = 0.55 if title else 0.35, 0.2 + 0.15 * len(columns)
+    width, height = label_w + grid_w + legend_w, top + grid_h + bottom
+    fig, ax = new_figure(width, height, ax, rect=(label_w / width, bottom / height,
+                                                  grid_w / width, grid_h / height))
     colours, marks = PALETTES[palette], _GLYPHS[glyphs]
     xs, ys = np.meshgrid(np.arange(n_cols), np.arange(n_rows))
     values = levels.to_numpy()
@@ -145,21 +151,19 @@ def rob_traffic_light(
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_aspect("equal")
     domain_lines = [f"{s}: {c}" for s, c in zip(_short(columns), columns, strict=True)
                     if s != c]
     handles = [Line2D([], [], marker="o", linestyle="", markersize=9,
                       markerfacecolor=colours[lv], markeredgecolor=INK,
                       label=f"{marks[lv]}  {lv.capitalize()}") for lv in used]
-    fig.subplots_adjust(bottom=0.0)
-    ax.text(0, -0.02, "\n".join(domain_lines), transform=ax.transAxes, va="top",
-            ha="left", fontsize=FONT_SIZE - 0.5, gid="rob-domains")
+    ax.text(-label_w / grid_w * 0.9, -0.1 / grid_h, "\n".join(domain_lines),
+            transform=ax.transAxes, va="top", ha="left", fontsize=FONT_SIZE - 0.5,
+            gid="rob-domains")
     if handles:
         ax.legend(handles=handles, loc="upper left", frameon=False, fontsize=FONT_SIZE - 0.5,
                   bbox_to_anchor=(1.0, 1.0), title="Judgement", title_fontsize=FONT_SIZE)
     if title:
-        ax.set_title(title, fontsize=FONT_SIZE + 1, pad=18)
-    fig.tight_layout()
+        ax.set_title(title, fontsize=FONT_SIZE + 1, pad=16)
     return fig
 
 

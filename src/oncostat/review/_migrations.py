@@ -110,9 +110,76 @@ CREATE TABLE manual_dedup_decisions (
 CREATE INDEX manual_dedup_decisions_pair ON manual_dedup_decisions (record_a, record_b);
 """
 
+_V3 = """
+CREATE TABLE ledger_imports (
+    import_id   INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL CHECK (kind IN ('screening', 'rob', 'extraction')),
+    file        TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    settings    TEXT NOT NULL,
+    n_rows      INTEGER NOT NULL,
+    imported_at TEXT NOT NULL,
+    software    TEXT NOT NULL
+);
+CREATE TABLE screening_decisions (
+    decision_id INTEGER PRIMARY KEY,
+    record_id   INTEGER NOT NULL REFERENCES raw_records (record_id),
+    stage       TEXT NOT NULL CHECK (stage IN ('title_abstract', 'full_text')),
+    reviewer    TEXT NOT NULL,
+    role        TEXT NOT NULL CHECK (role IN ('reviewer', 'adjudicator')),
+    decision    TEXT NOT NULL CHECK (decision IN ('include', 'exclude', 'maybe')),
+    reason      TEXT NOT NULL,
+    note        TEXT NOT NULL,
+    study       TEXT NOT NULL,
+    decided_at  TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    import_id   INTEGER REFERENCES ledger_imports (import_id),
+    UNIQUE (record_id, stage, reviewer)
+);
+CREATE UNIQUE INDEX screening_one_adjudication ON screening_decisions (record_id, stage)
+    WHERE role = 'adjudicator';
+CREATE TABLE rob_judgements (
+    judgement_id INTEGER PRIMARY KEY,
+    study        TEXT NOT NULL,
+    outcome      TEXT NOT NULL,
+    tool         TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    domain       TEXT NOT NULL,
+    assessor     TEXT NOT NULL,
+    role         TEXT NOT NULL CHECK (role IN ('assessor', 'consensus')),
+    answers      TEXT NOT NULL,
+    proposed     TEXT,
+    judgement    TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    support      TEXT NOT NULL,
+    assessed_at  TEXT NOT NULL,
+    import_id    INTEGER REFERENCES ledger_imports (import_id),
+    UNIQUE (study, outcome, tool, domain, assessor)
+);
+CREATE UNIQUE INDEX rob_one_consensus ON rob_judgements (study, outcome, tool, domain)
+    WHERE role = 'consensus';
+CREATE TABLE extractions (
+    extraction_id INTEGER PRIMARY KEY,
+    study         TEXT NOT NULL,
+    year          INTEGER,
+    record_id     INTEGER REFERENCES raw_records (record_id),
+    outcome       TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('binary', 'continuous', 'generic')),
+    data          TEXT NOT NULL,
+    subgroups     TEXT NOT NULL,
+    extractor     TEXT NOT NULL,
+    note          TEXT NOT NULL,
+    extracted_at  TEXT NOT NULL,
+    import_id     INTEGER REFERENCES ledger_imports (import_id)
+);
+CREATE INDEX extractions_outcome ON extractions (outcome, study)
+"""
+
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "import batches, raw records and normalised fields", _V1),
     (2, "de-duplication runs and manual duplicate decisions", _V2),
+    (3, "ledgers: screening decisions, risk-of-bias judgements, extractions", _V3),
 )
 """``(version, name, SQL)`` in order; the store's schema version is the last applied."""
 

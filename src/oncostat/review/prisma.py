@@ -295,8 +295,11 @@ def prisma_counts(
         register; duplicates removed from its latest de-duplication run (records less
         clusters). Without a run no duplicates are removed.
     screening : DataFrame or path of a CSV, optional
-        Screening decisions, one row per record and stage: ``record_id`` (the store's, or
-        the file's own id), ``stage`` (``"title_abstract"`` or ``"full_text"``),
+        By default the settled decisions of the store's screening ledger
+        (:func:`oncostat.review.screening.final_decisions`: agreed or adjudicated), when
+        it has any. Otherwise screening decisions, one row per record and stage:
+        ``record_id`` (the store's, or the file's own id), ``stage``
+        (``"title_abstract"`` or ``"full_text"``),
         ``decision`` (``"include"`` or ``"exclude"``), ``reason`` (full-text exclusions;
         ``"not retrieved"`` marks a report sought but not retrieved) and optionally
         ``study`` (the study a report belongs to; each report is its own study otherwise).
@@ -345,6 +348,8 @@ def prisma_counts(
     n_records = len(records)
     duplicates = n_records - len(representatives)
     boxes: dict[str, Any] = {}
+    if screening is None:
+        screening = _ledger_screening(store)
     if screening is not None:
         boxes = _screening_boxes(_read_screening(screening), records, set(representatives),
                                  representative_of)
@@ -353,6 +358,21 @@ def prisma_counts(
                         studies_in_meta_analysis=studies_in_meta_analysis,
                         previous_studies=previous_studies, previous_reports=previous_reports,
                         **boxes)
+
+
+def _ledger_screening(store: ReviewStore) -> pd.DataFrame | None:
+    """The settled decisions of the store's screening ledger in the CSV's layout, or
+    ``None`` when the ledger is empty (or ``store`` keeps no ledger)."""
+    from oncostat.review.store import ReviewStore
+
+    if not isinstance(store, ReviewStore) or store.screening_decisions().empty:
+        return None
+    from oncostat.review.screening import final_decisions
+
+    final = final_decisions(store)
+    final = final[final["status"].isin(["agreed", "adjudicated"])]
+    return final.assign(record_id=final["record_id"].astype(str))[
+        ["record_id", "stage", "decision", "reason", "study"]]
 
 
 def _read_screening(screening: pd.DataFrame | str | Path) -> pd.DataFrame:

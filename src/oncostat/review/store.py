@@ -347,6 +347,70 @@ class ReviewStore:
             f"SELECT decision_id, record_a, record_b, decision, reviewer, note, decided_at "
             f"FROM manual_dedup_decisions {latest} ORDER BY decision_id", self._conn)
 
+    # -- ledgers: screening, risk of bias, extraction ---------------------------------
+
+    def screening_decisions(self) -> pd.DataFrame:
+        """Every screening decision in the ledger, in the order recorded.
+
+        Columns: ``decision_id, record_id, stage, reviewer, role`` (``"reviewer"`` or
+        ``"adjudicator"``), ``decision, reason, note, study, decided_at, recorded_at,
+        import_id``. This is the unblinded view; reviewers' queues come from
+        :func:`oncostat.review.screening.export_queue`.
+        """
+        return self._ledger("screening_decisions", "decision_id")
+
+    def rob_judgements(self) -> pd.DataFrame:
+        """Every risk-of-bias domain judgement, in the order recorded: ``judgement_id,
+        study, outcome, tool, tool_version, domain, assessor, role, answers`` (JSON),
+        ``proposed, judgement, reason, support, assessed_at, import_id``."""
+        return self._ledger("rob_judgements", "judgement_id")
+
+    def extractions(self) -> pd.DataFrame:
+        """Every extraction row, in the order recorded: ``extraction_id, study, year,
+        record_id, outcome, kind, data`` (JSON), ``subgroups`` (JSON), ``extractor, note,
+        extracted_at, import_id``."""
+        return self._ledger("extractions", "extraction_id")
+
+    def _ledger(self, table: str, key: str) -> pd.DataFrame:
+        cursor = self._conn.execute(f"SELECT * FROM {table} ORDER BY {key}")
+        frame = pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
+        for column in ("record_id", "year", "import_id"):
+            if column in frame.columns:
+                frame[column] = pd.array(frame[column].tolist(), dtype="Int64")
+        return frame
+
+    def append_ledger(self, table: Literal["screening_decisions", "rob_judgements",
+                                           "extractions"],
+                      rows: Sequence[Mapping[str, Any]],
+                      source: Mapping[str, Any] | None = None) -> int | None:
+        """Append ``rows`` to a ledger table in one transaction; return the import id.
+
+        Rows are dicts of the table's columns except its id, ``recorded_at`` and
+        ``import_id``, which the store assigns. With ``source`` (``kind, file, sha256,
+        actor, settings``) an import batch is recorded and the rows point to it. Either
+        every row is written or, if one fails a constraint, none.
+        """
+        key = {"screening_decisions": "decision_id", "rob_judgements": "judgement_id",
+               "extractions": "extraction_id"}[table]
+        with self._transaction() as conn:
+            import_id = None
+            if source is not None:
+                import_id = self._next_id("ledger_imports", "import_id")
+                conn.execute("INSERT INTO ledger_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             (import_id, source["kind"], source["file"], source["sha256"],
+                              source["actor"], json.dumps(jsonable(dict(source["settings"]))),
+                              len(rows), now(), _software()))
+            first = self._next_id(table, key)
+            stamp = now()
+            for i, row in enumerate(rows):
+                values = {key: first + i, **row, "import_id": import_id}
+                if table == "screening_decisions":
+                    values["recorded_at"] = stamp
+                columns = ", ".join(values)
+                conn.execute(f"INSERT INTO {table} ({columns}) VALUES "
+                             f"({', '.join('?' * len(values))})", tuple(values.values()))
+        return import_id
+
     def _check_ids(self, ids: set[int], what: str) -> None:
         known = {r for (r,) in self._conn.execute("SELECT record_id FROM raw_records")}
         unknown = sorted(ids - known)
