@@ -149,3 +149,35 @@ def test_match_three_arms_json(tmp_path, capsys):
     assert main(["match", str(path), "--treatment", "arm", "--focal", "HIFU",
                  "--covariates", "age", "--ratio", "BSC=two"]) == 1
     assert "--ratio: expected a whole number" in capsys.readouterr().err
+
+
+def test_review_screening_round_trip(tmp_path, capsys):
+    from tests.conftest import REFERENCE
+
+    nbib = REFERENCE.parent / "fixtures" / "bibliographic" / "pubmed_hcc.nbib"
+    db = str(tmp_path / "review.db")
+    assert main(["review", "init", db]) == 0
+    assert main(["review", "import", db, str(nbib), "--database", "PubMed"]) == 0
+    assert main(["review", "dedup", db]) == 0
+    decisions = {"A": ["include", "include", "exclude", "exclude", "exclude"],
+                 "B": ["include", "exclude", "exclude", "exclude", "exclude"]}
+    for reviewer, answers in decisions.items():
+        queue_file = tmp_path / f"queue_{reviewer}.csv"
+        assert main(["review", "screen", "export", db, "--reviewer", reviewer,
+                     "--stage", "title_abstract", "-o", str(queue_file)]) == 0
+        queue = pd.read_csv(queue_file)
+        assert "decision" in queue.columns and not any("A" == c for c in queue.columns)
+        queue["decision"] = answers[: len(queue)]
+        queue.to_csv(queue_file, index=False)
+        assert main(["review", "screen", "import", db, str(queue_file), "--reviewer",
+                     reviewer, "--stage", "title_abstract"]) == 0
+    capsys.readouterr()
+    assert main(["review", "screen", "conflicts", db, "--stage", "title_abstract"]) == 0
+    assert "No conflicts." not in capsys.readouterr().out
+    assert main(["review", "screen", "agreement", db, "--stage", "title_abstract",
+                 "--json"]) == 0
+    agreement = json.loads(capsys.readouterr().out)
+    assert 0 < agreement["kappa"] < 1
+    # A second import of the same decisions by the same reviewer is refused, nothing written.
+    assert main(["review", "screen", "import", db, str(tmp_path / "queue_A.csv"),
+                 "--reviewer", "A", "--stage", "title_abstract"]) == 1

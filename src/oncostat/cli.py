@@ -458,6 +458,165 @@ def review_prisma(
         typer.echo(str(counts))
 
 
+screen_app = typer.Typer(no_args_is_help=True, help="Dual screening: queues, decisions, "
+                         "conflicts, adjudication, agreement.")
+review_app.add_typer(screen_app, name="screen")
+rob_app = typer.Typer(no_args_is_help=True, help="Risk of bias: RoB 1, RoB 2, ROBINS-I.")
+review_app.add_typer(rob_app, name="rob")
+extract_app = typer.Typer(no_args_is_help=True, help="Extraction and hand-off to meta.")
+review_app.add_typer(extract_app, name="extract")
+
+
+class Stage(StrEnum):
+    title_abstract = "title_abstract"
+    full_text = "full_text"
+
+
+class Maybe(StrEnum):
+    include = "include"
+    exclude = "exclude"
+    separate = "separate"
+
+
+class RobTool(StrEnum):
+    rob1 = "rob1"
+    rob2 = "rob2"
+    robins_i = "robins_i"
+
+
+StorePath = Annotated[Path, typer.Argument(help="Review store.")]
+StageOpt = Annotated[Stage, typer.Option(help="Screening stage.")]
+
+
+@screen_app.command("export")
+def screen_export(store: StorePath, reviewer: Annotated[str, typer.Option()], stage: StageOpt,
+                  out: Annotated[Path, typer.Option("--out", "-o", help="CSV or XLSX.")],
+                  prioritise: Annotated[bool, typer.Option(
+                      help="Order by relevance learned from decisions so far.")] = False
+                  ) -> None:
+    """Write a reviewer's queue (blinded: no other reviewer's decisions)."""
+    from oncostat.review import ReviewStore
+    from oncostat.review.screening import export_queue
+
+    with ReviewStore.open(store) as s:
+        queue = export_queue(s, reviewer, stage.value, out, prioritise=prioritise)
+    typer.echo(f"{len(queue)} records to screen written to {out}")
+
+
+@screen_app.command("import")
+def screen_import(store: StorePath, file: Annotated[Path, typer.Argument()],
+                  reviewer: Annotated[str, typer.Option()], stage: StageOpt,
+                  adjudication: Annotated[bool, typer.Option(
+                      help="The file holds a third reviewer's adjudications.")] = False
+                  ) -> None:
+    """Import decisions (one transaction: a bad row imports nothing)."""
+    from oncostat.review import ReviewStore
+    from oncostat.review.screening import import_decisions
+
+    with ReviewStore.open(store) as s:
+        typer.echo(import_decisions(s, file, reviewer, stage.value, adjudication=adjudication))
+
+
+@screen_app.command("conflicts")
+def screen_conflicts(store: StorePath, stage: StageOpt,
+                     out: Annotated[Path | None, typer.Option("--out", "-o")] = None,
+                     unresolved: Annotated[bool, typer.Option(help="Only unresolved.")] = False
+                     ) -> None:
+    """List records on which the reviewers disagree (the adjudicator's sheet)."""
+    from oncostat.report.builder import write_atomic
+    from oncostat.review import ReviewStore
+    from oncostat.review.screening import conflicts
+
+    with ReviewStore.open(store) as s:
+        table = conflicts(s, stage.value, unresolved_only=unresolved)
+    if out is not None:
+        write_atomic(out, table.to_csv(index=False).encode("utf-8"))
+    typer.echo(table.to_string(index=False) if len(table) else "No conflicts.")
+
+
+@screen_app.command("agreement")
+def screen_agreement(store: StorePath, stage: StageOpt,
+                     maybe: Annotated[Maybe, typer.Option(help="How 'maybe' counts.")] =
+                     Maybe.include,
+                     as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Cohen's kappa with CI and PABAK between the two reviewers."""
+    from oncostat.review import ReviewStore
+    from oncostat.review.agreement import agreement
+
+    with ReviewStore.open(store) as s:
+        res = agreement(s, stage.value, maybe=maybe.value)
+    if as_json:
+        _print_json(res.to_dict())
+    else:
+        typer.echo(str(res))
+
+
+@rob_app.command("import")
+def rob_import(store: StorePath, file: Annotated[Path, typer.Argument()],
+               assessor: Annotated[str, typer.Option()],
+               tool: Annotated[RobTool, typer.Option()] = RobTool.rob1,
+               consensus: Annotated[bool, typer.Option(help="Consensus judgements.")] = False
+               ) -> None:
+    """Import an assessor's judgements (or answers, for RoB 2) for every study."""
+    from oncostat.review import ReviewStore
+    from oncostat.review.rob import import_rob
+
+    with ReviewStore.open(store) as s:
+        n = import_rob(s, file, assessor, tool.value, consensus=consensus)
+    typer.echo(f"{n} judgements imported")
+
+
+@rob_app.command("table")
+def rob_table(store: StorePath, tool: Annotated[RobTool, typer.Option()] = RobTool.rob1,
+              out: Annotated[Path | None, typer.Option("--out", "-o")] = None,
+              traffic_light: Annotated[Path | None, typer.Option()] = None,
+              summary: Annotated[Path | None, typer.Option()] = None,
+              palette: Annotated[str, typer.Option(help="cochrane or colourblind.")] =
+              "cochrane") -> None:
+    """Settled judgements per study and domain; traffic-light and summary plots."""
+    from oncostat.plot.rob import rob_summary, rob_traffic_light
+    from oncostat.report.builder import write_atomic
+    from oncostat.review import ReviewStore
+    from oncostat.review.rob import consensus_rob
+
+    with ReviewStore.open(store) as s:
+        table = consensus_rob(s, tool.value)
+    for path, draw in ((traffic_light, rob_traffic_light), (summary, rob_summary)):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            draw(table, palette=palette).savefig(path, dpi=200, bbox_inches="tight")
+    if out is not None:
+        write_atomic(out, table.to_csv().encode("utf-8"))
+    typer.echo(table.to_string())
+
+
+@extract_app.command("import")
+def extract_import(store: StorePath, file: Annotated[Path, typer.Argument()],
+                   extractor: Annotated[str, typer.Option()]) -> None:
+    """Import an extraction form (one row per study, report and outcome)."""
+    from oncostat.review import ReviewStore
+    from oncostat.review.extraction import import_extraction
+
+    with ReviewStore.open(store) as s:
+        n = import_extraction(s, file, extractor)
+    typer.echo(f"{n} extraction rows imported")
+
+
+@extract_app.command("export")
+def extract_export(store: StorePath, outcome: Annotated[str, typer.Option()],
+                   out: Annotated[Path, typer.Option("--out", "-o")],
+                   rob_tool: Annotated[RobTool | None, typer.Option()] = RobTool.rob1) -> None:
+    """Write the study-level table that `oncostat meta` reads (with RoB columns)."""
+    from oncostat.report.builder import write_atomic
+    from oncostat.review import ReviewStore
+    from oncostat.review.extraction import export_meta_table
+
+    with ReviewStore.open(store) as s:
+        table = export_meta_table(s, outcome, rob_tool=rob_tool.value if rob_tool else None)
+    write_atomic(out, table.to_csv(index=False).encode("utf-8"))
+    typer.echo(f"{len(table)} studies written to {out}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: OncostatError -> one line on stderr, exit 1; usage -> exit 2."""
     try:
