@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from oncostat._results import format_p, jsonable
+
 __all__ = ["Heterogeneity", "higgins_thompson_ci", "typical_variance"]
 
 
@@ -52,8 +54,6 @@ class Heterogeneity:
     def __str__(self) -> str:
         if self.df < 1:
             return "Heterogeneity: not applicable (one study)"
-        from oncostat._results import format_p
-
         text = (f"Heterogeneity: Q = {self.q:.2f} (df = {self.df}), {format_p(self.pvalue)}; "
                 f"I² = {100 * self.i2:.1f}%")
         if math.isfinite(self.tau2):
@@ -61,8 +61,6 @@ class Heterogeneity:
         return text
 
     def to_dict(self) -> dict[str, Any]:
-        from oncostat._results import jsonable
-
         return jsonable({
             "Q": self.q, "df": self.df, "p": self.pvalue, "I2": 100 * self.i2,
             "I2_ci": [100 * self.i2_ci_low, 100 * self.i2_ci_high],

@@ -55,8 +55,7 @@ class Section:
     def add_table(self, table: pd.DataFrame, caption: str, *, name: str | None = None,
                   float_format: str = "{:.2f}") -> Section:
         """Add a numbered table; exported as ``table<number>_<name>``."""
-        self.report._tables += 1
-        number = self.report._tables
+        number = len(self.report.tables) + 1
         self.report.tables[_file_stem("table", number, name)] = table
         shown = table.copy()
         for col in shown.columns:
@@ -67,8 +66,7 @@ class Section:
 
     def add_figure(self, figure: Any, caption: str, *, name: str | None = None) -> Section:
         """Add a numbered matplotlib figure (embedded as SVG; saved as ``figure<n>_<name>``)."""
-        self.report._figures += 1
-        number = self.report._figures
+        number = len(self.report.figures) + 1
         self.report.figures[_file_stem("figure", number, name)] = figure
         self.blocks.append(_Block("figure", _svg(figure), caption, number))
         return self
@@ -90,8 +88,6 @@ class Report:
     settings: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     figures: dict[str, Any] = field(default_factory=dict)
-    _tables: int = 0
-    _figures: int = 0
 
     def section(self, title: str) -> Section:
         sec = Section(title, self)

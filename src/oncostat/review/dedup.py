@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 __all__ = ["RULES", "DedupResult", "Thresholds", "deduplicate", "find_duplicates"]
 
 Policy = Literal["most_complete", "source_priority", "earliest"]
-Decision = Literal["duplicate", "uncertain", "distinct"]
 
 RULES: dict[str, str] = {
     "manual": "a reviewer's decision, replayed on every run",
