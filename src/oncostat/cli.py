@@ -136,9 +136,12 @@ def meta(
         doc.add_input(file)
         add_meta_section(doc, file.stem, results)
         html = doc.render()
+    import matplotlib.pyplot as plt
+
     for fig, path in figures:
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=200, bbox_inches="tight")
+        plt.close(fig)
     if report:
         from oncostat.report.builder import write_atomic
 

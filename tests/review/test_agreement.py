@@ -34,7 +34,7 @@ def test_kappa_se_matches_bonett_statpsych_ci_kappa_example():
     assert_allclose(res.pabak, 2 * (89 / 105) - 1, rtol=1e-12)
 
 
-@pytest.mark.parametrize("case", range(2))
+@pytest.mark.parametrize("case", range(3))
 def test_kappa_matches_psych_cohen_kappa(case):
     ref = load_reference("review/kappa_psych.json")["tables"][case]
     res = cohen_kappa(np.array(ref["table"]))

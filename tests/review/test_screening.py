@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from oncostat.errors import InputError
-from oncostat.review import ReviewStore
+from oncostat.review import ReviewStore, import_file
 from oncostat.review.prisma import prisma_counts
 from oncostat.review.screening import (
     adjudicate,
@@ -223,3 +223,24 @@ def test_decided_at_is_kept_and_checked(store: ReviewStore) -> None:
     bad = pd.DataFrame({"record_id": ["3"], "decision": ["include"], "decided_at": ["today"]})
     with pytest.raises(InputError, match=r"row 1, column 'decided_at': expected an ISO 8601"):
         import_decisions(store, bad, "A", TA)
+
+
+def test_records_can_be_named_by_their_export_id(tmp_path: Path) -> None:
+    # IDs as a reference manager writes them: "3" equals store id 3 of another record,
+    # "dup" is shared by two records (the same file imported twice would do this).
+    ris = "".join(f"TY  - JOUR\nID  - {rid}\nTI  - Topic {i}\nPY  - 2020\nER  - \n\n"
+                  for i, rid in enumerate(["PM100", "3", "dup", "dup"], start=1))
+    (tmp_path / "ids.ris").write_text(ris, encoding="utf-8")
+    with ReviewStore.create(tmp_path / "r.db") as s:
+        import_file(s, tmp_path / "ids.ris", database="Other")
+        lookup = s.id_lookup()
+        assert lookup["PM100"] == 1 and lookup["3"] == 3 and "dup" not in lookup
+        res = import_decisions(s, pd.DataFrame({"record_id": ["PM100", "3.0"],
+                                                "decision": ["include", "exclude"]}), "A", TA)
+        assert res.n_decided == 2
+        assert sorted(s.screening_decisions()["record_id"]) == [1, 3]
+        with pytest.raises(InputError, match=r"row 1, column 'record_id': 'dup' is not a "
+                                             r"record of r.db \(expected its store id or its "
+                                             r"id in the export file\)"):
+            import_decisions(s, pd.DataFrame({"record_id": ["dup"], "decision": ["exclude"]}),
+                             "B", TA)

@@ -121,6 +121,9 @@ def cohen_kappa(table: ArrayLike | pd.DataFrame, *, confidence_level: float = 0.
               + (1-p_o)^2 \\sum_{i \\ne j} p_{ij}(p_{.i}+p_{j.})^2
               - (p_o p_e - 2p_e + p_o)^2}{n (1-p_e)^4}
 
+    The interval is cut at -1 and 1, as ``psych::cohen.kappa`` cuts it: with few records
+    and high agreement ``kappa + z·SE`` can pass 1, which kappa cannot.
+
     When chance agreement is 1 (both raters used one category only) kappa is undefined:
     it is NaN, with a :class:`DegenerateDataWarning`.
 
@@ -179,7 +182,8 @@ def cohen_kappa(table: ArrayLike | pd.DataFrame, *, confidence_level: float = 0.
     var = max((term1 + term2 - term3) / (n * (1 - pe) ** 4), 0.0)
     se = math.sqrt(var)
     z = float(stats.norm.ppf(0.5 + confidence_level / 2))
-    return Agreement(kappa, se, kappa - z * se, kappa + z * se, pabak, po, pe, int(n),
+    low, high = max(kappa - z * se, -1.0), min(kappa + z * se, 1.0)
+    return Agreement(kappa, se, low, high, pabak, po, pe, int(n),
                      categories, raters, confidence_level=confidence_level, table=frame)
 
 

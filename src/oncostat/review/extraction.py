@@ -106,7 +106,8 @@ def import_extraction(store: ReviewStore, path: str | Path | pd.DataFrame,
     store : ReviewStore
     path : str, Path or DataFrame
         One row per study and outcome: ``study``, ``outcome``, optional ``year``,
-        ``record_id`` (the report, a record of the store), ``note``, the data of one kind
+        ``record_id`` (the report: a store id or the record's id in its export file),
+        ``note``, the data of one kind
         (``events_treat, total_treat, events_ctrl, total_ctrl``; ``mean_treat, sd_treat,
         n_treat, mean_ctrl, sd_ctrl, n_ctrl``; ``estimate, ci_low, ci_high`` or ``yi,
         sei``), and any other columns (subgroups), kept as text.
@@ -132,7 +133,7 @@ def import_extraction(store: ReviewStore, path: str | Path | pd.DataFrame,
         if column not in frame.columns:
             raise InputError(f"{name}: column {column!r} is missing; expected study, "
                              f"outcome and the data columns")
-    known = set(int(r) for r in store.records()["record_id"])
+    known = store.id_lookup()
     data_columns = {c for cols in KINDS.values() for c in cols}
     subgroup_columns = [c for c in frame.columns if c not in data_columns and c not in _META]
     rows = []
@@ -145,12 +146,13 @@ def import_extraction(store: ReviewStore, path: str | Path | pd.DataFrame,
         kind, data = _arm_data(cells, where)
         year = cells.get("year", "")
         record = cells.get("record_id", "")
-        if record and (not record.isdigit() or int(record) not in known):
+        if record and record not in known:
             raise InputError(f"{where}, column 'record_id': {record!r} is not a record of "
-                             f"{store.path.name}")
+                             f"{store.path.name} (expected its store id or its id in the "
+                             f"export file)")
         rows.append({"study": cells["study"],
                      "year": int(_number(year, where, "year", integer=True)) if year else None,
-                     "record_id": int(record) if record else None,
+                     "record_id": known[record] if record else None,
                      "outcome": cells["outcome"], "kind": kind, "data": json.dumps(data),
                      "subgroups": json.dumps({c: cells[c] for c in subgroup_columns}),
                      "extractor": extractor, "note": cells.get("note", ""),

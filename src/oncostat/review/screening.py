@@ -226,7 +226,8 @@ def import_decisions(store: ReviewStore, path: str | Path | pd.DataFrame, review
     store : ReviewStore
     path : str, Path or DataFrame
         The filled queue (``.csv`` or ``.xlsx``, as :func:`export_queue` wrote it, or the
-        table of :func:`conflicts` for an adjudicator). Needs ``record_id`` and
+        table of :func:`conflicts` for an adjudicator). Needs ``record_id`` (the store's
+        id or the record's id in its export file, see :meth:`ReviewStore.id_lookup`) and
         ``decision``; ``reason``, ``note``, ``study`` (the study a full-text include
         reports) and ``decided_at`` (ISO 8601; the import time otherwise) are optional.
         Rows with an empty ``decision`` are skipped: the reviewer has not got to them.
@@ -256,7 +257,7 @@ def import_decisions(store: ReviewStore, path: str | Path | pd.DataFrame, review
         if column not in frame.columns:
             raise InputError(f"{name}: column {column!r} is missing; expected record_id, "
                              f"decision and optionally reason, note, study, decided_at")
-    known = set(int(r) for r in store.records()["record_id"])
+    known = store.id_lookup()
     eligible = _eligible(store, stage)
     ledger = store.screening_decisions()
     at_stage = ledger[ledger["stage"] == stage]
@@ -325,12 +326,14 @@ def adjudicate(store: ReviewStore, record_id: int, stage: Stage, adjudicator: st
     return import_decisions(store, row, adjudicator, stage, adjudication=True)
 
 
-def _record_id(value: str, known: set[int], where: str, store: ReviewStore) -> int:
-    # Spreadsheets turn ids into numbers: "12.0" is record 12.
-    rid = int(float(value)) if re.fullmatch(r"\d+(\.0*)?", value) else None
-    if rid is None or rid not in known:
-        raise InputError(f"{where}: {value!r} is not a record of {store.path.name}")
-    return rid
+def _record_id(value: str, known: dict[str, int], where: str, store: ReviewStore) -> int:
+    """A store id or an export id (:meth:`ReviewStore.id_lookup`); spreadsheets turn ids
+    into numbers, so "12.0" is record 12."""
+    key = re.sub(r"^(\d+)\.0*$", r"\1", value.strip())
+    if key not in known:
+        raise InputError(f"{where}: {value!r} is not a record of {store.path.name} (expected "
+                         f"its store id or its id in the export file)")
+    return known[key]
 
 
 def _timestamp(value: str, where: str) -> str | None:

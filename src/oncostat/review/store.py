@@ -201,6 +201,26 @@ class ReviewStore:
             frame[column] = pd.array(frame[column].tolist(), dtype="Int64")
         return frame
 
+    def id_lookup(self) -> dict[str, int]:
+        """Every name a record can be given in a decision or extraction file: its store id
+        (``"12"``) and its id in the export file (PMID, Web of Science UT, Scopus EID, RIS
+        ID), which does not depend on the order of import. A store id wins over an equal
+        export id; an export id shared by two records (the same file imported twice)
+        names neither."""
+        records = self.records()
+        lookup: dict[str, int] = {}
+        shared: set[str] = set()
+        for source, rid in zip(records["source_id"], records["record_id"], strict=True):
+            if isinstance(source, str) and source.strip():
+                key = source.strip()
+                if key in lookup and lookup[key] != rid:
+                    shared.add(key)
+                lookup[key] = int(rid)
+        for key in shared:
+            del lookup[key]
+        lookup.update({str(r): int(r) for r in records["record_id"]})
+        return lookup
+
     def raw(self, record_id: int) -> dict[str, Any]:
         """The record exactly as imported: tag (or column) to value(s)."""
         row = self._conn.execute("SELECT raw FROM raw_records WHERE record_id = ?",

@@ -41,9 +41,24 @@ def _progress(total: int, label: str) -> Iterator[Callable[[str], None]]:
         yield lambda desc: bar.update(task, advance=1, description=desc)
 
 
-def _run_meta(spec: MetaSpecFile, folder: Path) -> dict[str, MetaSummary]:
-    data = read_table(folder / spec.data)
+def _run_meta(spec: MetaSpecFile, folder: Path, review: _ReviewRun | None
+              ) -> dict[str, MetaSummary]:
     opts = spec.options()
+    if spec.review_outcome is not None:
+        assert review is not None  # load_study checked it
+        from oncostat.review.extraction import drop_high_risk
+
+        table = review.tables[spec.review_outcome]
+        results = {spec.review_outcome: summarise(table, **opts)}
+        if spec.exclude_high_risk:
+            kept = drop_high_risk(table)
+            label = f"{spec.review_outcome}, excluding studies at high risk of bias"
+            if kept.empty:
+                raise InputError(f"meta {spec.name!r}: exclude_high_risk: every study of "
+                                 f"{spec.review_outcome!r} is at high risk of bias")
+            results[label] = summarise(kept, **opts)
+        return results
+    data = read_table(folder / spec.data)
     if spec.outcome is None:
         return {"": summarise(data, **opts)}
     results = summarise_by(data, outcome=spec.outcome, **opts)
@@ -73,12 +88,22 @@ class _ReviewRun:
     imports: list[Any]
     dedup: Any
     counts: Any
+    screening: list[Any]  # ScreeningImport per [[review.decisions]] file
+    agreement: dict[str, Any]  # stage -> Agreement of the two reviewers
+    conflicts: dict[str, pd.DataFrame]  # stage -> conflicts and their adjudication
+    rob: pd.DataFrame | None  # settled judgements, study x domain (+ Overall)
+    tables: dict[str, pd.DataFrame]  # outcome -> export_meta_table
     store: bytes  # the SQLite file, written beside the report
 
 
-def _run_review(spec: ReviewSpecFile, folder: Path) -> _ReviewRun:
-    """Import, de-duplicate and count in a fresh store built in a temporary folder."""
+def _run_review(spec: ReviewSpecFile, folder: Path, outcomes: list[str]) -> _ReviewRun:
+    """Import, de-duplicate, screen, assess and extract in a fresh store built in a
+    temporary folder; ``outcomes`` are exported for the meta-analyses."""
     from oncostat.review import ReviewStore, deduplicate, import_file, prisma_counts
+    from oncostat.review.agreement import agreement
+    from oncostat.review.extraction import export_meta_table, import_extraction
+    from oncostat.review.rob import consensus_rob, import_rob
+    from oncostat.review.screening import conflicts, import_decisions
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "review.db"
@@ -87,10 +112,34 @@ def _run_review(spec: ReviewSpecFile, folder: Path) -> _ReviewRun:
                                    search_date=src.search_date, format=src.format)
                        for src in spec.sources]
             result = deduplicate(store, policy=spec.policy)
+            screened = [import_decisions(store, folder / d.file, d.reviewer, d.stage,
+                                         adjudication=d.adjudication) for d in spec.decisions]
+            stages = list(dict.fromkeys(d.stage for d in spec.decisions if not d.adjudication))
+            agreements = {stage: agreement(store, stage, maybe=spec.maybe) for stage in stages}
+            disputes = {stage: conflicts(store, stage) for stage in stages}
+            for r in spec.rob:
+                import_rob(store, folder / r.file, r.assessor, r.tool, consensus=r.consensus)
+            tool = spec.rob[0].tool if spec.rob else None
+            rob = consensus_rob(store, tool) if tool else None
+            for e in spec.extraction:
+                import_extraction(store, folder / e.file, e.extractor)
+            tables = {o: export_meta_table(store, o, rob_tool=tool) for o in outcomes}
             screening = folder / spec.screening if spec.screening else None
             counts = prisma_counts(store, screening=screening,
                                    studies_in_meta_analysis=spec.meta_analysis)
-        return _ReviewRun(spec, imports, result, counts, db.read_bytes())
+        return _ReviewRun(spec, imports, result, counts, screened, agreements, disputes, rob,
+                          tables, db.read_bytes())
+
+
+def _meta_rob(spec: MetaSpecFile, folder: Path, review: _ReviewRun | None
+              ) -> pd.DataFrame | None:
+    """The forest plot's risk-of-bias columns: from the review's settled judgements for a
+    ``review_outcome``, else from the ``rob`` table."""
+    if spec.review_outcome is not None and review is not None and review.rob is not None:
+        from oncostat.review.extraction import rob_columns
+
+        return rob_columns(review.tables[spec.review_outcome])
+    return _read_rob(folder / spec.rob) if spec.rob else None
 
 
 def run_study(path: str | Path, out: str | Path) -> Path:
@@ -106,12 +155,13 @@ def run_study(path: str | Path, out: str | Path) -> Path:
     stem = Path(path).stem if Path(path).stem != "study" else Path(path).parent.name
     out = Path(out)
     cohort = run_cohort(study.cohort, folder) if study.cohort else None
-    review = _run_review(study.review, folder) if study.review else None
+    outcomes = list(dict.fromkeys(m.review_outcome for m in study.meta if m.review_outcome))
+    review = _run_review(study.review, folder, outcomes) if study.review else None
     computed = []
     with _progress(len(study.meta), f"Running {stem}") as step:
         for spec in study.meta:
-            rob = _read_rob(folder / spec.rob) if spec.rob else None
-            computed.append((spec, _run_meta(spec, folder), rob))
+            computed.append((spec, _run_meta(spec, folder, review), _meta_rob(spec, folder,
+                                                                               review)))
             step(spec.name)
 
     report = Report(study.title, study.subtitle)
@@ -123,13 +173,18 @@ def run_study(path: str | Path, out: str | Path) -> Path:
     if review is not None:
         from oncostat.report.review_section import add_review_section
 
-        for rel in [src.file for src in review.spec.sources] + [review.spec.screening]:
+        rs = review.spec
+        for rel in ([src.file for src in rs.sources] + [rs.screening] +
+                    [e.file for e in (*rs.decisions, *rs.rob, *rs.extraction)]):
             if rel is not None:
                 report.add_input(folder / rel)
-        add_review_section(report, review.spec.name, review.imports, review.dedup,
-                           review.counts, description=review.spec.description)
+        add_review_section(report, rs.name, review.imports, review.dedup, review.counts,
+                           description=rs.description, agreement=review.agreement,
+                           conflicts=review.conflicts, screening=review.screening,
+                           rob=review.rob, rob_tool=rs.rob[0].tool if rs.rob else None)
     for spec, summaries, rob in computed:
-        report.add_input(folder / spec.data)
+        if spec.data is not None:
+            report.add_input(folder / spec.data)
         add_meta_section(report, spec.name, summaries, description=spec.description, rob=rob,
                          favours=spec.favours, prediction=spec.prediction)
 
@@ -142,7 +197,10 @@ def run_study(path: str | Path, out: str | Path) -> Path:
     report.export_tables(out / f"{stem}_tables")
     figures = out / f"{stem}_figures"
     figures.mkdir(parents=True, exist_ok=True)
+    import matplotlib.pyplot as plt
+
     for name, fig in report.figures.items():
         for ext in ("png", "svg", "pdf"):
             fig.savefig(figures / f"{name}.{ext}", dpi=200, bbox_inches="tight")
+        plt.close(fig)
     return target

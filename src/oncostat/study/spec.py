@@ -27,8 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from oncostat.errors import InputError
 
-__all__ = ["CohortSpec", "MetaSpecFile", "ReviewSpecFile", "SearchSource", "StudyFile",
-           "load_study"]
+__all__ = ["CohortSpec", "DecisionsFile", "ExtractionFile", "MetaSpecFile", "ReviewSpecFile",
+           "RobFile", "SearchSource", "StudyFile", "load_study"]
 
 
 class _Strict(BaseModel):
@@ -39,7 +39,9 @@ class MetaSpecFile(_Strict):
     """One ``[[meta]]`` table: a meta-analysis of one or more outcomes."""
 
     name: str
-    data: str
+    data: str | None = None
+    review_outcome: str | None = None
+    exclude_high_risk: bool = False
     outcome: str | None = None
     outcomes: list[str] | None = None
     measure: Literal["OR", "RR", "RD", "MD", "SMD", "GEN"] = "OR"
@@ -80,13 +82,46 @@ class SearchSource(_Strict):
     format: str | None = None
 
 
+class DecisionsFile(_Strict):
+    """``[[review.decisions]]``: one reviewer's (or the adjudicator's) screening decisions,
+    imported into the ledger in the order listed."""
+
+    file: str
+    reviewer: str
+    stage: Literal["title_abstract", "full_text"]
+    adjudication: bool = False
+
+
+class RobFile(_Strict):
+    """``[[review.rob]]``: one assessor's risk-of-bias judgements (or the consensus)."""
+
+    file: str
+    assessor: str
+    tool: Literal["rob1", "rob2", "robins_i"] = "rob1"
+    consensus: bool = False
+
+
+class ExtractionFile(_Strict):
+    """``[[review.extraction]]``: extracted outcome data, one row per study and outcome."""
+
+    file: str
+    extractor: str
+
+
 class ReviewSpecFile(_Strict):
     """``[review]``: search exports imported into a fresh store, de-duplicated, and the
-    PRISMA 2020 flow (with screening decisions from ``screening`` when given)."""
+    PRISMA 2020 flow. Screening comes either from ``screening`` (a CSV of settled
+    decisions) or from the reviewers' files in ``[[review.decisions]]`` (the ledger: the
+    report then shows their agreement); ``[[review.rob]]`` and ``[[review.extraction]]``
+    feed the risk-of-bias figures and the ``[[meta]]`` analyses with ``review_outcome``."""
 
     name: str = "Search and study selection"
     sources: list[SearchSource] = Field(min_length=1)
     screening: str | None = None
+    decisions: list[DecisionsFile] = Field(default_factory=list)
+    maybe: Literal["include", "exclude", "separate"] = "include"
+    rob: list[RobFile] = Field(default_factory=list)
+    extraction: list[ExtractionFile] = Field(default_factory=list)
     meta_analysis: int | None = Field(None, ge=0)
     policy: Literal["most_complete", "source_priority", "earliest"] = "most_complete"
     description: str = ""
@@ -202,6 +237,7 @@ def load_study(path: str | Path) -> tuple[StudyFile, Path]:
         study = StudyFile.model_validate(raw)
     except ValidationError as exc:
         raise InputError(f"{path}: {_first_problem(exc)}") from None
+    _check_links(study, path)
     files = [(f"meta[{i}].{key}", rel) for i, m in enumerate(study.meta)
              for key, rel in (("data", m.data), ("rob", m.rob))]
     if study.cohort is not None:
@@ -216,10 +252,38 @@ def load_study(path: str | Path) -> tuple[StudyFile, Path]:
         files += [(f"review.sources[{i}].file", src.file)
                   for i, src in enumerate(study.review.sources)]
         files.append(("review.screening", study.review.screening))
+        files += [(f"review.{kind}[{i}].file", entry.file)
+                  for kind in ("decisions", "rob", "extraction")
+                  for i, entry in enumerate(getattr(study.review, kind))]
     for key, rel in files:
         if rel is not None and not (path.parent / rel).is_file():
             raise InputError(f"{path}: {key}: file {rel!r} not found next to the study file")
     return study, path.parent
+
+
+def _check_links(study: StudyFile, path: Path) -> None:
+    """Rules across keys: one data source per analysis, one source of screening."""
+    review = study.review
+    for i, m in enumerate(study.meta):
+        if (m.data is None) == (m.review_outcome is None):
+            raise InputError(f"{path}: meta[{i}]: give either 'data' (a table) or "
+                             f"'review_outcome' (an outcome extracted in [review])")
+        if m.review_outcome is not None and (review is None or not review.extraction):
+            raise InputError(f"{path}: meta[{i}].review_outcome: needs [[review.extraction]]")
+        if m.exclude_high_risk and m.review_outcome is None:
+            raise InputError(f"{path}: meta[{i}].exclude_high_risk: needs 'review_outcome' "
+                             f"(the risk of bias comes from [[review.rob]])")
+        if m.review_outcome is not None and m.rob is not None:
+            raise InputError(f"{path}: meta[{i}].rob: the risk of bias of a review_outcome "
+                             f"comes from [[review.rob]]; remove 'rob'")
+    if review is None:
+        return
+    if review.screening is not None and review.decisions:
+        raise InputError(f"{path}: review.screening: give either 'screening' (settled "
+                         f"decisions) or [[review.decisions]] (the reviewers' files), not both")
+    if len({r.tool for r in review.rob}) > 1:
+        raise InputError(f"{path}: review.rob: one risk-of-bias tool per review; got "
+                         f"{sorted({r.tool for r in review.rob})}")
 
 
 def _first_problem(exc: ValidationError) -> str:

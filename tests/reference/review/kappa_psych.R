@@ -17,8 +17,12 @@ fleiss <- matrix(c(75, 1, 4,
 # f10 = 4, f11 = 58; rows rater y, columns rater x.
 bonett <- matrix(c(31, 12,
                    4, 58), nrow = 2, byrow = TRUE)
+# Few records and high agreement: kappa + 1.96 SE passes 1, and psych cuts the CI at 1.
+small <- matrix(c(6, 1,
+                  1, 5), nrow = 2, byrow = TRUE)
 out <- list(generated_by = "tests/reference/review/kappa_psych.R", r = R.version.string,
             psych = as.character(packageVersion("psych")),
-            tables = list(one(fleiss, "fleiss_2003_s18_1"), one(bonett, "statpsych_ci_kappa")))
+            tables = list(one(fleiss, "fleiss_2003_s18_1"), one(bonett, "statpsych_ci_kappa"),
+                          one(small, "small_ci_cut_at_1")))
 jsonlite::write_json(out, "tests/reference/review/kappa_psych.json",
                      digits = NA, auto_unbox = TRUE, pretty = TRUE)
