@@ -331,10 +331,13 @@ def _binary_parts(eta: np.ndarray, y: np.ndarray, method: str
         var = mu * q
         ll = float(np.sum(np.where(y > 0, np.log(mu), np.log(q))))
         return ll, (y - mu) * dmu / var, dmu * dmu / var
-    mu = special.expit(eta)
-    # log(1 + exp(-|eta|)) form: stable for any eta.
-    ll = float(np.sum(y * eta - np.logaddexp(0.0, eta)))
-    return ll, y - mu, mu * (1 - mu)
+    # One exp: e = exp(-|eta|) gives mu and log(1 + exp(eta)) = max(eta, 0) + log1p(e),
+    # stable for any eta.
+    e = np.exp(-np.abs(eta))
+    inv = 1.0 / (1.0 + e)
+    mu = np.where(eta >= 0, inv, e * inv)
+    ll = float(y @ eta - np.sum(np.maximum(eta, 0.0)) - np.sum(np.log1p(e)))
+    return ll, y - mu, e * inv * inv
 
 
 def _fit_binary(x: np.ndarray, y: np.ndarray, method: str, columns: Sequence[str]
@@ -348,8 +351,14 @@ def _fit_binary(x: np.ndarray, y: np.ndarray, method: str, columns: Sequence[str
     ll, resid, w = _binary_parts(eta, y, method)
     converged = False
     it = 0
+    buf = np.empty_like(x)  # one p x n work array: sqrt(w) x, whose Gram is the information
+
+    def information(w: np.ndarray) -> np.ndarray:
+        np.multiply(x, np.sqrt(w), out=buf)
+        return buf @ buf.T  # a symmetric rank-k product (BLAS syrk)
+
     for it in range(1, _MAX_ITER + 1):  # noqa: B007 - the count is reported
-        info = (x * w) @ x.T
+        info = information(w)
         step = _solve(info, x @ resid)
         # Step halving when the likelihood falls, as glm.fit does for a divergent step.
         for _ in range(30):
@@ -370,8 +379,7 @@ def _fit_binary(x: np.ndarray, y: np.ndarray, method: str, columns: Sequence[str
     extreme = (fitted < tiny) | (fitted > 1 - tiny)
     if extreme.any():
         _separation(x, y, eta, columns, extreme)
-    info = (x * w) @ x.T
-    return beta, _solve(info, np.eye(p)), it, converged
+    return beta, _solve(information(w), np.eye(p)), it, converged
 
 
 def _separation(x: np.ndarray, y: np.ndarray, eta: np.ndarray, columns: Sequence[str],
