@@ -212,7 +212,9 @@ def rob2_algorithm(answers: dict[str, str]) -> dict[str, str]:
         Domain id (``"D1"`` ... ``"D5"``) to ``"low"``, ``"some concerns"`` or
         ``"high"``, and ``"Overall"`` when all five domains are judged: low if every
         domain is low, high if any is high, some concerns otherwise (Sterne et al. 2019,
-        Table 2).
+        Table 2). The guidance also allows "high" for some concerns in several domains
+        that together lower confidence substantially; that is the assessor's call, made
+        by overriding the proposal with a reason.
 
     Raises
     ------
