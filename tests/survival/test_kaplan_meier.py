@@ -70,6 +70,41 @@ def test_fast_km_matches_naive_loop_on_random_data_with_ties(seed):
                     rtol=RTOL)
 
 
+def _survdiff_reference(time, event, group, k, rho=0.0, gamma=0.0):
+    """k-group observed, expected and variance by a loop over event times (R's survdiff)."""
+    obs, exp, var = np.zeros(k), np.zeros(k), np.zeros((k, k))
+    surv = 1.0
+    for t in sorted({x for x, e in zip(time, event, strict=True) if e}):
+        n_g = np.array([sum(1 for x, g in zip(time, group, strict=True) if x >= t and g == j)
+                        for j in range(k)], dtype=float)
+        d_g = np.array([sum(1 for x, e, g in zip(time, event, group, strict=True)
+                            if x == t and e and g == j) for j in range(k)], dtype=float)
+        n, d = n_g.sum(), d_g.sum()
+        w = surv**rho * (1 - surv) ** gamma
+        obs += w * d_g
+        exp += w * d * n_g / n
+        if n > 1:
+            var += w**2 * d * (n - d) / (n - 1) * (np.diag(n_g / n) - np.outer(n_g, n_g) / n**2)
+        surv *= 1 - d / n
+    return obs, exp, var
+
+
+@pytest.mark.parametrize(("rho", "gamma"), [(0.0, 0.0), (1.0, 0.0), (0.5, 1.0)])
+def test_logrank_with_many_groups_matches_naive_loop(rho, gamma):
+    # 15 groups of 200 patients: the group counts take several int64 words.
+    rng = np.random.default_rng(7)
+    n, k = 200, 15
+    time = rng.integers(0, 30, n).astype(float)
+    event = (rng.random(n) < 0.7).astype(int)
+    group = np.r_[np.arange(k), rng.integers(0, k, n - k)]
+    data = pd.DataFrame({"t": time, "e": event, "g": group})
+    res = logrank_test(data, time="t", event="e", group="g", rho=rho, gamma=gamma)
+    obs, exp, var = _survdiff_reference(list(time), list(event), list(group), k, rho, gamma)
+    assert_allclose(res.observed, obs, rtol=RTOL)
+    assert_allclose(res.expected, exp, rtol=RTOL)
+    assert_allclose(res.variance, var, rtol=RTOL, atol=1e-12)
+
+
 def test_hifu_table3_median_not_reached_and_27_5_is_followup_of_observed_times():
     """Seed cohort study, Table 3: the eight HIFU patients (months; 'Expired' = death).
 

@@ -294,52 +294,57 @@ def group_risk_sets(time: np.ndarray, event: np.ndarray, group: np.ndarray,
     key.sort()
     bounds = np.zeros(n_groups + 1, dtype=np.intp)
     np.cumsum(np.bincount(group, minlength=n_groups), out=bounds[1:])
-    out = []
-    for g in range(n_groups):
-        seg = key[bounds[g]:bounds[g + 1]]
-        out.append(_one_group(seg >> 1, seg & 1, lambda c, g=g: decode(c - (g << width))))
-    return out
+    # One scratch array for every group: large temporaries cost page faults.
+    scratch = np.empty(int(np.diff(bounds).max()), dtype=np.int64)
+    return [_one_group(key[bounds[g]:bounds[g + 1]], scratch,
+                       lambda c, g=g: decode(c - (g << width)))
+            for g in range(n_groups)]
 
 
-def _one_group(codes: np.ndarray, event: np.ndarray,
+def _one_group(key: np.ndarray, scratch: np.ndarray,
                decode: Callable[[np.ndarray], np.ndarray]) -> GroupRiskSets:
-    """Counts per distinct time from sorted time codes and their events."""
-    n = len(codes)
+    """Counts per distinct time from sorted keys ``time code << 1 | event``."""
+    n = len(key)
     new = np.empty(n, dtype=bool)
     new[:1] = True
-    np.not_equal(codes[1:], codes[:-1], out=new[1:])
+    # Keys of one time differ at most in the event bit: their xor is 0 or 1.
+    np.greater(np.bitwise_xor(key[1:], key[:-1], out=scratch[:n - 1]), 1, out=new[1:])
     starts = np.flatnonzero(new)
     ends = np.empty_like(starts)
     ends[:-1] = starts[1:]
     ends[-1:] = n
-    cum_event = np.cumsum(event, out=event)[ends - 1]
+    cum_event = np.cumsum(np.bitwise_and(key, 1, out=scratch[:n]), out=scratch[:n])[ends - 1]
     n_event = np.diff(cum_event, prepend=0)
-    return GroupRiskSets(decode(codes[starts]), (n - starts).astype(float),
-                         n_event.astype(float), (ends - starts).astype(float))
+    return GroupRiskSets(decode(key[starts] >> 1), np.subtract(n, starts, dtype=float),
+                         n_event.astype(float), np.subtract(ends, starts, dtype=float))
 
 
 @dataclass(frozen=True, slots=True)
 class EventRiskSets:
     """Numbers at risk and events at each distinct event time of one stratum.
 
-    ``n_risk`` and ``n_event`` are groups x D float arrays (Fortran order); ``n`` and
-    ``d`` their column sums, the pooled numbers at risk and events (exact integers).
+    ``n_risk`` is a groups x D float array (C order, one row per group); ``n`` and ``d``
+    are the pooled numbers at risk and events (exact integers, as floats); ``observed`` the
+    events per group; ``n_event``, the groups x D events, only when asked for.
     """
 
     n_risk: np.ndarray
-    n_event: np.ndarray
     n: np.ndarray
     d: np.ndarray
+    observed: np.ndarray
+    n_event: np.ndarray | None = None
 
 
 def event_risk_sets(time: np.ndarray, event: np.ndarray, group: np.ndarray,
-                    n_groups: int) -> EventRiskSets:
+                    n_groups: int, *, group_events: bool = False) -> EventRiskSets:
     """Risk sets at the event times from one sort of keys (time, censored, group).
 
     Within a time the sort puts the events first, so the first row of each event time
-    starts its risk set. With ``c`` the number of event times whose risk set has started by
-    a row, the row is at risk at the first ``c`` of them: a ``bincount`` of (c, group) and
-    a reverse cumulative sum give the numbers at risk in O(n + groups x D) time and memory.
+    starts its risk set and its events follow it. The numbers at risk in each group are
+    its size less a cumulative count of its rows, read before each event time's first
+    row: one ``cumsum`` counts several groups at once, each in its own bit field of an
+    int64 (a field of ``n.bit_length()`` bits cannot overflow). O(n + groups x D) time
+    and memory. ``group_events`` adds the events of each group at each event time.
     """
     group_bits = (n_groups - 1).bit_length()
     shift = group_bits + 1
@@ -351,27 +356,55 @@ def event_risk_sets(time: np.ndarray, event: np.ndarray, group: np.ndarray,
     if n_groups > 1:
         key |= group
     key.sort()
+    n = len(key)
     # Large temporaries cost page faults: one scratch array is reused throughout.
     scratch = np.right_shift(key, shift)
-    new = np.empty(len(key), dtype=bool)
+    new = np.empty(n, dtype=bool)
     new[:1] = True
     np.not_equal(scratch[1:], scratch[:-1], out=new[1:])
-    is_event = np.equal(np.bitwise_and(key, 1 << group_bits, out=scratch), 0)
+    low = np.bitwise_and(key, (1 << shift) - 1, out=key)        # censored flag, group
+    is_event = np.less(low, 1 << group_bits)
+    counts = np.bincount(low, minlength=2 << group_bits)     # per (censored flag, group)
     new &= is_event
     starts = np.flatnonzero(new)
     n_times = len(starts)
-    # Position of each event time's first event among the events: d is their difference.
-    d = np.diff(np.flatnonzero(new[is_event]), append=np.count_nonzero(is_event))
-    index = np.cumsum(new, out=scratch)
-    index *= n_groups
-    if n_groups > 1:
-        index += np.bitwise_and(key, (1 << group_bits) - 1, out=key)
-    del key
-    at = np.bincount(index, minlength=(n_times + 1) * n_groups).reshape(n_times + 1, n_groups)
-    at = at[:0:-1].cumsum(axis=0)[::-1]
-    ev = np.bincount(index[is_event] - n_groups, minlength=n_times * n_groups)
-    # Transposes of C arrays (Fortran order), the layout the statistics were always computed
-    # from: BLAS sums in an order that depends on it, and this keeps the last bits.
-    return EventRiskSets(np.ascontiguousarray(at, dtype=float).T,
-                         ev.reshape(n_times, n_groups).astype(float).T,
-                         (len(new) - starts).astype(float), d.astype(float))
+    # The last event of an event time is followed by a censored row, by the first row of
+    # the next event time, or by nothing.
+    last = np.empty(n, dtype=bool)
+    np.greater_equal(new[1:], is_event[1:], out=last[:-1])
+    last[:-1] &= is_event[:-1]
+    last[-1:] = is_event[-1:]
+    ends = np.flatnonzero(last)
+    d = ends - starts
+    d += 1
+    n_risk = np.empty((n_groups, n_times))
+    n_event = np.empty((n_groups, n_times)) if group_events else None
+    if n_groups == 1:
+        np.subtract(n, starts, out=n_risk[0])
+        if n_event is not None:
+            n_event[0] = d
+    else:
+        size = counts[:n_groups] + counts[1 << group_bits:(1 << group_bits) + n_groups]
+        codes = np.bitwise_and(low, (1 << group_bits) - 1, out=low)
+        width = n.bit_length()
+        per_word = 63 // width
+        field = np.empty(n_times, dtype=np.int64)
+        for first in range(0, n_groups, per_word):
+            groups = range(first, min(first + per_word, n_groups))
+            one = np.zeros(1 << group_bits, dtype=np.int64)
+            for i, g in enumerate(groups):
+                one[g] = 1 << (width * i)
+            # (mode "clip": take with ``out`` is buffered, 3 times slower, in mode "raise")
+            cum = np.cumsum(np.take(one, codes, out=scratch, mode="clip"), out=scratch)
+            # Counts before each event time's first row (none before row 0).
+            before = np.take(cum, starts - 1, mode="wrap")
+            before[:1] *= starts[:1] > 0
+            upto = np.take(cum, ends) - before if n_event is not None else None
+            for i, g in enumerate(groups):
+                np.right_shift(before, width * i, out=field)
+                np.subtract(size[g], np.bitwise_and(field, (1 << width) - 1, out=field),
+                            out=n_risk[g])
+                if n_event is not None:
+                    n_event[g] = (upto >> (width * i)) & ((1 << width) - 1)
+    return EventRiskSets(n_risk, np.subtract(n, starts, dtype=float), d.astype(float),
+                         counts[:n_groups].astype(float), n_event)

@@ -52,7 +52,9 @@ class KaplanMeierCurve:
 
     ``std_err`` is R's ``std.err``: the Greenwood standard error of the cumulative hazard
     ``-log S`` (infinite once S reaches 0); ``se`` is that of S itself (R's
-    ``summary(fit)$std.err``).
+    ``summary(fit)$std.err``). The pointwise limits ``ci_low`` and ``ci_high`` (transform
+    ``conf_type``) are computed when first read: a curve at 10^6 times is built several
+    times faster without them, and most uses read only the medians.
     """
 
     group: object
@@ -64,8 +66,24 @@ class KaplanMeierCurve:
     n_censor: np.ndarray = field(repr=False)
     surv: np.ndarray = field(repr=False)
     std_err: np.ndarray = field(repr=False)
-    ci_low: np.ndarray = field(repr=False)
-    ci_high: np.ndarray = field(repr=False)
+    conf_type: ConfType = "log"
+    confidence_level: float = 0.95
+    _limits: list[np.ndarray] = field(default_factory=list, init=False, repr=False,
+                                      compare=False)
+
+    @property
+    def ci_low(self) -> np.ndarray:
+        return self._conf_limits()[0]
+
+    @property
+    def ci_high(self) -> np.ndarray:
+        return self._conf_limits()[1]
+
+    def _conf_limits(self) -> list[np.ndarray]:
+        if not self._limits:
+            self._limits[:] = _conf_limits(self.surv, self.std_err, self.conf_type,
+                                           self.confidence_level)
+        return self._limits
 
     @property
     def se(self) -> np.ndarray:
@@ -88,14 +106,43 @@ class KaplanMeierCurve:
         x = np.empty(len(ev) + 1)
         x[0] = 0.0
         np.take(self.time, ev, out=x[1:])
-        out = []
-        for v in (self.surv, self.ci_low, self.ci_high):
+        out = [self.quantile_estimate(p)]
+        for v in (self.ci_low, self.ci_high):
             y = np.empty(len(ev) + 1)
             y[0] = 0.0                                  # 1 - S(0)
             np.take(v, ev, out=y[1:])
             np.subtract(1.0, y[1:], out=y[1:])
             out.append(_findq(x, y, p, self.last_time))
         return tuple(out)  # type: ignore[return-value]
+
+    def quantile_estimate(self, p: float) -> float:
+        """The time of :meth:`quantile` without its interval, in O(log n).
+
+        ``1 - S`` is non-decreasing, so :func:`_findq_sorted` applies; it is searched over
+        every time rather than the event times only, which finds the same knot: at a
+        censored time ``1 - S`` equals its value at the event time before it (or 0, the
+        value at time 0), where the search would have stopped first.
+        """
+        surv = self.surv
+        top = 1.0 - float(surv[-1])
+        if top < p:
+            return math.nan
+
+        def knot(shift: float) -> float:
+            if 0.0 + shift >= p:                         # 1 - S(0) = 0, at time 0
+                return 0.0
+            lo, hi = 0, len(surv)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if (1.0 - float(surv[mid])) + shift >= p:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            return float(self.time[lo]) if lo < len(surv) else math.nan
+
+        if abs(p - top) < _TOL:
+            return (knot(_TOL) + self.last_time) / 2
+        return (knot(_TOL) + knot(-_TOL)) / 2
 
     def at(self, times: np.ndarray) -> pd.DataFrame:
         """Rows of ``summary(fit, times, extend = TRUE)`` for sorted ``times``."""
@@ -218,7 +265,8 @@ def _conf_limits(surv: np.ndarray, std_err: np.ndarray, conf_type: str,
 
 
 def _curve(group: object, time: np.ndarray, n_risk: np.ndarray, n_event: np.ndarray,
-           n_exit: np.ndarray, conf_type: str, confidence_level: float) -> KaplanMeierCurve:
+           n_exit: np.ndarray, conf_type: ConfType, confidence_level: float
+           ) -> KaplanMeierCurve:
     """Product-limit estimate [1]_ with Greenwood's variance [2]_ on one group's risk sets."""
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.divide(n_event, n_risk)
@@ -231,9 +279,9 @@ def _curve(group: object, time: np.ndarray, n_risk: np.ndarray, n_event: np.ndar
         np.divide(n_event, std_err, out=std_err)
     np.cumsum(std_err, out=std_err)
     np.sqrt(std_err, out=std_err)
-    low, high = _conf_limits(surv, std_err, conf_type, confidence_level)
+    np.subtract(n_exit, n_event, out=n_exit)            # the censored, in place of n_exit
     return KaplanMeierCurve(group, int(n_risk[0]), int(n_event.sum()), time, n_risk, n_event,
-                            n_exit - n_event, surv, std_err, low, high)
+                            n_exit, surv, std_err, conf_type, confidence_level)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,15 +290,28 @@ class KaplanMeierResult(ResultMixin):
 
     ``curves`` holds one :class:`KaplanMeierCurve` per group in group order; ``medians``
     one row per group: ``group``, ``n``, ``events``, ``median``, ``ci_low``, ``ci_high``,
-    ``reached`` (False when the curve never reaches 0.5; ``median`` is then NaN).
+    ``reached`` (False when the curve never reaches 0.5; ``median`` is then NaN), computed
+    when first read (its interval needs the pointwise limits of every curve).
     """
 
     curves: tuple[KaplanMeierCurve, ...]
     conf_type: ConfType
     confidence_level: float
-    medians: pd.DataFrame = field(repr=False)
     group_name: str | None = None
     data: SurvivalData | None = field(default=None, repr=False)
+    _medians: list[pd.DataFrame] = field(default_factory=list, init=False, repr=False,
+                                         compare=False)
+
+    @property
+    def medians(self) -> pd.DataFrame:
+        if not self._medians:
+            rows = []
+            for c in self.curves:
+                q, lo, hi = c.quantile(0.5)
+                rows.append({"group": c.group, "n": c.n, "events": c.events, "median": q,
+                             "ci_low": lo, "ci_high": hi, "reached": not math.isnan(q)})
+            self._medians[:] = [pd.DataFrame(rows)]
+        return self._medians[0]
 
     @property
     def groups(self) -> tuple[object, ...]:
@@ -345,27 +406,21 @@ def km_from_data(sd: SurvivalData, *, conf_type: str = "log", confidence_level: 
     if not 0 < confidence_level < 1:
         raise InputError(f"confidence_level: expected a number between 0 and 1, "
                          f"got {confidence_level}")
-    curves = [_curve(label, rs.time, rs.n_risk, rs.n_event, rs.n_exit, conf_type,
+    curves = [_curve(label, rs.time, rs.n_risk, rs.n_event, rs.n_exit, conf_type,  # type: ignore[arg-type]
                      confidence_level)
               for label, rs in zip(sd.group_labels,
                                    group_risk_sets(sd.time, sd.event, sd.group, sd.n_groups),
                                    strict=True)]
-    rows = []
-    for c in curves:
-        q, lo, hi = c.quantile(0.5)
-        rows.append({"group": c.group, "n": c.n, "events": c.events, "median": q,
-                     "ci_low": lo, "ci_high": hi, "reached": not math.isnan(q)})
-    medians = pd.DataFrame(rows)
     if warn_not_reached:
-        for c, r in zip(curves, rows, strict=True):
-            if not r["reached"]:
+        for c in curves:
+            if math.isnan(c.quantile_estimate(0.5)):
                 where = f"group {str(c.group)!r}" if sd.group_name else "the curve"
                 warnings.warn(f"{where}: survival stays above 0.5 (lowest "
                               f"{c.surv.min():.3f}, {c.events} events in {c.n} patients); "
                               "median not reached, reported as NaN", DegenerateDataWarning,
                               stacklevel=3)
     return KaplanMeierResult(tuple(curves), conf_type, confidence_level,  # type: ignore[arg-type]
-                             medians, sd.group_name, sd)
+                             sd.group_name, sd)
 
 
 def kaplan_meier(

@@ -65,24 +65,28 @@ def logrank_components(sd: SurvivalData, *, rho: float = 0.0, gamma: float = 0.0
             m = sd.strata == s
             t, e, g = sd.time[m], sd.event[m], sd.group[m]
         # Only event times contribute; between them the pooled KM factor is exactly 1.
-        rs = event_risk_sets(t, e, g, k)
-        n_g, d_g, n, d = rs.n_risk, rs.n_event, rs.n, rs.d
-        if rho != 0 or gamma != 0:
+        weighted = rho != 0 or gamma != 0
+        rs = event_risk_sets(t, e, g, k, group_events=weighted)
+        n_g, n, d = rs.n_risk, rs.n, rs.d
+        if weighted:
             surv = np.cumprod(1.0 - d / n)
             before = np.empty_like(surv)                  # S(t-), left-continuous
             before[:1] = 1.0
             before[1:] = surv[:-1]
             w = before**rho * (1.0 - before) ** gamma
-            observed += d_g @ w
+            observed += rs.n_event @ w
             wd, w2d = w * d, w**2 * d
         else:
             # Weights of 1 left out: the products they drop are exact, as are these sums.
-            observed += np.bincount(g, weights=e, minlength=k)
+            observed += rs.observed
             wd = w2d = d
         expected += n_g @ (wd / n)
         # Hypergeometric variance; a risk set of one contributes nothing (0/0 in the formula).
-        nm1 = np.where(n > 1, n - 1, 1.0)
-        f = np.where(n > 1, w2d * (n - d) / nm1, 0.0) / n
+        f = n - d
+        f *= w2d
+        f /= np.where(n > 1, n - 1, 1.0)
+        f /= n
+        f[n <= 1] = 0.0
         var += np.diag(n_g @ f) - (n_g * (f / n)) @ n_g.T   # BLAS: float arrays
     return observed, expected, var
 
