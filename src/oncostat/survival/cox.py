@@ -61,7 +61,7 @@ Ties = Literal["efron", "breslow", "exact"]
 
 # Columns are processed in blocks of this many rows, so that the temporaries of the
 # risk-set sums stay in cache at 10^6 rows.
-_CHUNK = 16384
+_CHUNK = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +101,7 @@ class _Design:
     cluster: np.ndarray | None
     columns: tuple[str, ...]
     terms: dict[str, tuple[int, ...]]
+    sumsq: np.ndarray           # sum of squares of each row of ``xt``
 
 
 class _Layout:
@@ -109,89 +110,129 @@ class _Layout:
     A *block* is a run of rows with equal stratum and time. Death blocks are handled by
     the vectorised code ("v-blocks"), except under ``ties="exact"``, where blocks with two
     or more deaths are handled by the recursion of Gail et al. ("x-blocks").
+
+    The rows are cut into *segments* at every stratum start, at the end of every v-block
+    (so that every risk set is a run of whole segments), around Efron's tied deaths and at
+    the boundaries of the blocks of ``_CHUNK`` rows. Risk-set sums are then cumulative sums
+    of per-segment sums, and the weight ``c_i`` of the information matrix is constant
+    within a segment.
     """
 
     def __init__(self, design: _Design, ties: Ties) -> None:
         time, status, stratum = design.time, design.status, design.stratum
         n = time.size
-        new_stratum = np.r_[True, stratum[1:] != stratum[:-1]]
-        new_block = new_stratum | np.r_[True, time[1:] != time[:-1]]
-        block_id = np.cumsum(new_block) - 1
+        new_stratum = np.empty(n, dtype=bool)
+        new_stratum[:1] = True
+        np.not_equal(stratum[1:], stratum[:-1], out=new_stratum[1:])
+        new_block = np.empty(n, dtype=bool)
+        new_block[:1] = True
+        np.not_equal(time[1:], time[:-1], out=new_block[1:])
+        new_block |= new_stratum
         block_start = np.flatnonzero(new_block)
-        nblock = block_start.size
-        block_end = np.r_[block_start[1:], n]
-        deaths = np.bincount(block_id, weights=status, minlength=nblock)
-        rows = np.arange(n)
-        stratum_start = np.maximum.accumulate(np.where(new_stratum, rows, 0))
         stratum_starts = np.flatnonzero(new_stratum)
-        stratum_end = np.r_[stratum_starts[1:], n][np.cumsum(new_stratum) - 1]
+        dead = status == 1
+        # Deaths sort first in their block: a block has deaths if its first row is one, and
+        # its last death is followed by a censored row, by the next block or by nothing.
+        has_death = dead[block_start]
+        last = np.empty(n, dtype=bool)
+        np.greater_equal(new_block[1:], dead[1:], out=last[:-1])
+        last[:-1] &= dead[:-1]
+        last[-1:] = dead[-1:]
+        death_start = block_start[has_death]
+        deaths = np.flatnonzero(last) - death_start + 1
+        death_end = np.r_[block_start[1:], n][has_death]
+        death_sstart = stratum_starts[np.searchsorted(stratum_starts, death_start, "right") - 1]
 
-        events = np.flatnonzero(deaths > 0)
-        tied = deaths[events] > 1
-        if ties == "exact":
-            vb, xb = events[~tied], events[tied]
-        else:
-            vb, xb = events, events[:0]
+        vsel = deaths == 1 if ties == "exact" else slice(None)
+        v_start, v_end, v_d = death_start[vsel], death_end[vsel], deaths[vsel]
+        v_sstart = death_sstart[vsel]
         self.n = n
         self.ties = ties
-        self.nv = vb.size
-        self.v_d = deaths[vb]
-        # Risk set of v-block k: sorted rows [v_sstart[k], v_end[k]); cumulative sums are
-        # needed only at these indices.
-        v_end = block_end[vb]
-        v_sstart = stratum_start[block_start[vb]]
+        self.nv = v_d.size
+        self.v_d = v_d.astype(float)
         # Efron needs E0, E1, the sums over the tied deaths, which come first in their
         # block (the design sorts deaths before censorings at equal times).
-        self.tied_v = np.flatnonzero(self.v_d > 1) if ties == "efron" else np.zeros(0, int)
-        t_lo = block_start[vb[self.tied_v]]
-        t_hi = t_lo + self.v_d[self.tied_v].astype(int)
-        self.cs_index = np.unique(np.r_[v_end, v_sstart, t_lo, t_hi])
-        self.pos_end = np.searchsorted(self.cs_index, v_end)
-        self.pos_start = np.searchsorted(self.cs_index, v_sstart)
-        self.pos_tied_lo = np.searchsorted(self.cs_index, t_lo)
-        self.pos_tied_hi = np.searchsorted(self.cs_index, t_hi)
+        self.tied_v = np.flatnonzero(v_d > 1) if ties == "efron" else np.zeros(0, int)
+        t_lo = v_start[self.tied_v]
+        t_hi = t_lo + v_d[self.tied_v]
         self.chunks = [(a, min(a + _CHUNK, n)) for a in range(0, n, _CHUNK)]
-        lo = np.searchsorted(self.cs_index, [a + 1 for a, _ in self.chunks])
-        hi = np.searchsorted(self.cs_index, [b for _, b in self.chunks], side="right")
-        self.chunk_sel = list(zip(lo.tolist(), hi.tolist(), strict=True))
 
-        vmap = np.full(nblock, -1)
-        vmap[vb] = np.arange(vb.size)
-        death_rows = np.flatnonzero(status == 1)
-        dvk = vmap[block_id[death_rows]]
-        self.death_rows = death_rows[dvk >= 0]
-        self.death_v = dvk[dvk >= 0]
+        cut = np.zeros(n + 1, dtype=bool)
+        for at in (stratum_starts, v_end, t_lo, t_hi, [a for a, _ in self.chunks], [n]):
+            cut[at] = True
+        self.cuts = np.flatnonzero(cut)
+        cut_index = np.cumsum(cut) - 1
+        self.pos_end = cut_index[v_end]
+        self.pos_start = cut_index[v_sstart]
+        self.pos_tied_lo = cut_index[t_lo]
+        self.pos_tied_hi = cut_index[t_hi]
+        seg_start = self.cuts[:-1]
+        self.seg_len = np.diff(self.cuts)
+        # Segment sums by np.add.reduceat when segments are long (ties), by differences of
+        # cumulative sums when they are short (a reduceat call per tiny segment is slower).
+        self.reduceat = self.cuts.size <= n // 8
+        lo = np.searchsorted(self.cuts, [a for a, _ in self.chunks])
+        hi = np.r_[lo[1:], self.cuts.size - 1]
+        self.chunk_seg = list(zip(lo.tolist(), hi.tolist(), strict=True))
+
+        # c is a sum of per-death-time terms over the v-blocks from a row's own block to
+        # the end of its stratum (rows are in decreasing time): those ending after the
+        # row's segment starts, up to the end of the stratum.
+        v_cut = np.zeros(n + 1, dtype=bool)
+        v_cut[v_end] = True
+        v_before = np.cumsum(v_cut[self.cuts])
+        self.seg_lo = v_before[:-1]
+        seg_stratum = np.searchsorted(stratum_starts, seg_start, "right") - 1
+        stratum_end = np.r_[stratum_starts[1:], n]
+        self.seg_hi = v_before[cut_index[stratum_end]][seg_stratum]
+        # Segments of Efron's tied deaths, which count 1 - f of their own death time.
+        j = np.searchsorted(t_lo, seg_start, "right") - 1
+        own = (j >= 0) & (seg_start < t_hi[np.maximum(j, 0)] if t_hi.size else False)
+        self.seg_tied = np.flatnonzero(own)
+        self.seg_tied_v = self.tied_v[j[own]]
+
+        if ties == "exact":
+            self.death_rows = v_start
+            self.death_v = np.arange(self.nv)
+        else:
+            self.death_rows = np.flatnonzero(dead)
+            self.death_v = np.repeat(np.arange(self.nv), v_d)
+        dead_v = np.zeros(n)
+        dead_v[self.death_rows] = 1.0
+        # The sum of the covariates over the deaths, which does not depend on beta.
+        self.death_x = design.xt @ dead_v
         # One "term" of the log likelihood per death (Efron: the l-th of d tied deaths
         # removes l/d of the dying from the risk set) or per death time (Breslow).
         if ties == "efron":
-            # Index of the first death of each death's time: death_v is sorted, so the start
-            # of its run (what searchsorted(death_v, death_v) returns, in O(n)).
-            run = np.empty(self.death_v.size, dtype=bool)
-            run[:1] = True
-            np.not_equal(self.death_v[1:], self.death_v[:-1], out=run[1:])
-            first = np.maximum.accumulate(np.where(run, np.arange(run.size), 0))
+            self.term_starts = np.r_[0, np.cumsum(v_d)[:-1]]
             self.term_v = self.death_v
-            self.term_f = (np.arange(self.death_v.size) - first) / self.v_d[self.death_v]
+            self.term_f = ((np.arange(self.death_v.size) - np.repeat(self.term_starts, v_d))
+                           / np.repeat(self.v_d, v_d))
             self.term_wt = np.ones(self.death_v.size)
         else:
-            self.term_v = np.arange(vb.size)
-            self.term_f = np.zeros(vb.size)
-            self.term_wt = self.v_d.astype(float)
-        self.term_starts = np.searchsorted(self.term_v, np.arange(vb.size))
-        # c_i sums over the death times at which row i is at risk: the v-blocks from row i's
-        # own block to the end of its stratum (rows are in decreasing time).
-        # (searchsorted of every row in vb, as counts of the v-blocks before each block)
-        before = np.zeros(nblock + 1, dtype=np.intp)
-        before[vb + 1] = 1
-        np.cumsum(before, out=before)
-        self.row_lo = before[block_id]
-        self.row_hi = before[np.r_[block_id, nblock][stratum_end]]
+            self.term_starts = np.arange(self.nv)
+            self.term_v = np.arange(self.nv)
+            self.term_f = np.zeros(self.nv)
+            self.term_wt = self.v_d
         # Exact-likelihood blocks: (risk-set start, block end, death rows).
-        self.xblocks = [(int(stratum_start[block_start[b]]), int(block_end[b]),
-                         death_rows[(death_rows >= block_start[b]) & (death_rows < block_end[b])])
-                        for b in xb]
-        self.block_end_of_row = block_end[block_id]
-        self.stratum_code = np.cumsum(new_stratum) - 1
+        xsel = deaths > 1 if ties == "exact" else np.zeros(deaths.size, dtype=bool)
+        self.xblocks = [(int(s), int(e), np.arange(a, a + d)) for s, e, a, d in
+                        zip(death_sstart[xsel], death_end[xsel], death_start[xsel],
+                            deaths[xsel], strict=True)]
+        self._block_start = block_start
+        self._stratum_starts = stratum_starts
+
+    def segment_rows(self, values: np.ndarray) -> np.ndarray:
+        """Per-segment ``values`` (last axis) repeated over the rows of each segment."""
+        return np.repeat(values, self.seg_len, axis=-1)
+
+    def row_blocks(self) -> tuple[np.ndarray, np.ndarray]:
+        """End of each row's block and each row's stratum (0, 1, ...), row by row."""
+        block_end = np.r_[self._block_start[1:], self.n]
+        sizes = np.diff(np.r_[self._block_start, self.n])
+        stratum_sizes = np.diff(np.r_[self._stratum_starts, self.n])
+        return (np.repeat(block_end, sizes),
+                np.repeat(np.arange(self._stratum_starts.size), stratum_sizes))
 
 
 @dataclass(slots=True)
@@ -232,23 +273,20 @@ class _Model:
 
     def risk(self, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Linear predictor minus its maximum (so ``exp`` cannot overflow), and its ``exp``."""
+        eta, r, _ = self._linear(beta)
+        return eta, r
+
+    def _linear(self, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        """:meth:`risk` and the maximum subtracted."""
         eta = beta @ self.d.xt if beta.any() else np.zeros(self.lay.n)
-        eta -= eta.max()
-        return eta, np.exp(eta)
+        top = float(eta.max())
+        eta -= top
+        return eta, np.exp(eta), top
 
     def sums(self, r: np.ndarray) -> _Sums:
         """Risk-set sums S0, S1 per death time, tied-death sums E0, E1, per-term denominators."""
-        lay, xt = self.lay, self.d.xt
-        p = xt.shape[0]
-        cs0 = np.r_[0.0, np.cumsum(r)][lay.cs_index]
-        cs1 = np.zeros((p, lay.cs_index.size))
-        carry = np.zeros(p)
-        buf = np.empty((p, _CHUNK))
-        for (a, b), (lo, hi) in zip(lay.chunks, lay.chunk_sel, strict=True):
-            block = np.multiply(xt[:, a:b], r[a:b], out=buf[:, :b - a])
-            np.cumsum(block, axis=1, out=block)
-            cs1[:, lo:hi] = block[:, lay.cs_index[lo:hi] - a - 1] + carry[:, None]
-            carry += block[:, -1]
+        lay = self.lay
+        cs0, cs1 = self._cumulative(r)
         s0 = cs0[lay.pos_end] - cs0[lay.pos_start]
         s1 = cs1[:, lay.pos_end] - cs1[:, lay.pos_start]
         den = s0[lay.term_v]
@@ -258,6 +296,32 @@ class _Model:
             e0[lay.tied_v] = cs0[lay.pos_tied_hi] - cs0[lay.pos_tied_lo]
             den = den - lay.term_f * e0[lay.term_v]
         return _Sums(den, s1, e1)
+
+    def _cumulative(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sums of ``r`` and ``r x`` over the rows before each cut (the cumulative sums at
+        the cuts), from per-segment sums or from cumulative sums of the rows."""
+        lay, xt = self.lay, self.d.xt
+        p = xt.shape[0]
+        cuts = lay.cuts
+        cs0 = np.zeros(cuts.size)
+        cs1 = np.zeros((p, cuts.size))
+        buf = np.empty((p, _CHUNK))
+        if lay.reduceat:
+            np.cumsum(np.add.reduceat(r, cuts[:-1]), out=cs0[1:])
+            seg1 = cs1[:, 1:]
+            for (a, b), (lo, hi) in zip(lay.chunks, lay.chunk_seg, strict=True):
+                block = np.multiply(xt[:, a:b], r[a:b], out=buf[:, :b - a])
+                np.add.reduceat(block, cuts[lo:hi] - a, axis=1, out=seg1[:, lo:hi])
+            np.cumsum(seg1, axis=1, out=seg1)
+            return cs0, cs1
+        cs0[1:] = np.cumsum(r)[cuts[1:] - 1]
+        carry = np.zeros(p)
+        for (a, b), (lo, hi) in zip(lay.chunks, lay.chunk_seg, strict=True):
+            block = np.multiply(xt[:, a:b], r[a:b], out=buf[:, :b - a])
+            np.cumsum(block, axis=1, out=block)
+            cs1[:, lo + 1:hi + 1] = block[:, cuts[lo + 1:hi + 1] - a - 1] + carry[:, None]
+            carry += block[:, -1]
+        return cs0, cs1
 
     def moments(self, sums: _Sums, g: np.ndarray | None = None) -> _Moments:
         """Per-death-time sums over its terms ``l`` of ``wt g / den_l`` and friends.
@@ -288,9 +352,9 @@ class _Model:
         less ``v`` at its own death), so that the second-moment sums are ``X' diag(r c) X``."""
         lay = self.lay
         cw = np.r_[0.0, np.cumsum(mom.w)]
-        c = cw[lay.row_hi] - cw[lay.row_lo]
-        c[lay.death_rows] -= mom.v[lay.death_v]
-        return c
+        c = cw[lay.seg_hi] - cw[lay.seg_lo]
+        c[lay.seg_tied] -= mom.v[lay.seg_tied_v]
+        return lay.segment_rows(c)
 
     def mean_crossprod(self, sums: _Sums, mom: _Moments) -> np.ndarray:
         """Sum over terms of ``wt a_l a_l'`` (the subtracted part of the information)."""
@@ -309,17 +373,21 @@ class _Model:
         return out
 
     def evaluate(self, beta: np.ndarray) -> _Eval:
-        """Log partial likelihood, score and information at ``beta``."""
+        """Log partial likelihood, score and information at ``beta``.
+
+        The score, the sum over deaths of ``x`` less the weighted means of their risk sets,
+        and the log likelihood take the sums over the deaths from the layout: only
+        the risk-set sums and the cross-product pass over the rows.
+        """
         lay, xt = self.lay, self.d.xt
-        eta, r = self.risk(beta)
+        eta, r, top = self._linear(beta)
         sums = self.sums(r)
-        loglik = float(eta[lay.death_rows].sum() - lay.term_wt @ np.log(sums.den))
+        loglik = float(beta @ lay.death_x - top * lay.death_rows.size
+                       - lay.term_wt @ np.log(sums.den))
         mom = self.moments(sums)
-        c = self.row_weights(mom)
-        m = -r * c
-        m[lay.death_rows] += 1.0
-        score = xt @ m
-        info = _weighted_crossprod(xt, r * c, lay.chunks) - self.mean_crossprod(sums, mom)
+        score = lay.death_x - self.mean_sum(sums, mom).sum(axis=1)
+        info = (_weighted_crossprod(xt, r * self.row_weights(mom), lay.chunks)
+                - self.mean_crossprod(sums, mom))
         for blk in lay.xblocks:
             ll_k, u_k, i_k = self._exact_block(blk, eta, r)
             loglik += ll_k
@@ -380,7 +448,7 @@ class _Model:
             q_all[:, t] -= sums.e1 * mom.beta[t]
             q_own[:, t] -= sums.e1 * mom.gamma[t]
         cq = np.concatenate([np.zeros((xt.shape[0], 1)), np.cumsum(q_all, axis=1)], axis=1)
-        qrow = cq[:, lay.row_hi] - cq[:, lay.row_lo]
+        qrow = lay.segment_rows(cq[:, lay.seg_hi] - cq[:, lay.seg_lo])
         qrow[:, lay.death_rows] -= q_own[:, lay.death_v]
         resid = r * (qrow - xt * c)
         resid[:, lay.death_rows] += xt[:, lay.death_rows] - abar[:, lay.death_v]
@@ -801,7 +869,8 @@ def _build_design(data: pd.DataFrame, time: str, event: str, covariates: Sequenc
                 if set(np.unique(ev[~np.isnan(ev)])) <= {1.0, 2.0} else "")
         raise InputError(f"column {event!r}, {row_ref(i)}: expected 0 (censored) or "
                          f"1 (event), got {ev[i]:g}{hint}")
-    numeric, clean = _numeric_columns(frame, [c for c in covariates if c not in categorical])
+    numeric, clean, sums = _numeric_columns(frame,
+                                            [c for c in covariates if c not in categorical])
     # Columns without NaN add nothing to ``missing``.
     missing = {c: np.isnan(v) for c, v in [(time, t), (event, ev), *numeric.items()]
                if c not in clean and v.size and np.isnan(v.min())}
@@ -831,12 +900,17 @@ def _build_design(data: pd.DataFrame, time: str, event: str, covariates: Sequenc
 
     columns: list[str] = []
     values: list[np.ndarray] = []
+    means: list[float] = []
     terms: dict[str, tuple[int, ...]] = {}
     for c in covariates:
         if c in categorical:
             names, cols = _dummies(frame[c][keep], c, reference.get(c))
+            means += [float(v.mean()) for v in cols]
         else:
             names, cols = [c], [numeric[c]]
+            # The column sums of the checks, unless rows were dropped since.
+            means.append(sums[c] / t.size if c in sums and not n_omitted
+                         else float(numeric[c].mean()))
         terms[c] = tuple(range(len(columns), len(columns) + len(names)))
         columns += names
         values += cols
@@ -849,35 +923,60 @@ def _build_design(data: pd.DataFrame, time: str, event: str, covariates: Sequenc
         stratum = codes.to_numpy(dtype=np.int64)
         order = pre[np.lexsort((-t[pre], stratum[pre]))]
         stratum = stratum[order]
+        t, ev = t[order], ev[order]
     else:
         # The same order from one stable sort of integer keys: times >= +0.0 sort as
         # their bit patterns, reversed here, with the censored flag as the lowest bit.
         bits = (t + 0.0).view(np.int64)
-        key = (bits.max() - bits).view(np.uint64)
+        top = int(bits.max())
+        key = (top - bits).view(np.uint64)
         key <<= 1
         key |= ev == 0
-        order = np.argsort(key, kind="stable")
-        del bits, key
+        order, key = _stable_sort(key)
+        ev = 1.0 - (key & 1)
+        key >>= 1
+        t = np.subtract(top, key.view(np.int64), out=key.view(np.int64)).view(np.float64)
         stratum = np.zeros(t.size, dtype=np.int64)
-    xt = _gather(values, order)
-    for row in xt:
-        row -= row.mean()
+    xt, sumsq = _gather(values, order, np.array(means))
     cl = None
     if cluster:
         cl = pd.factorize(frame[cluster][keep])[0][order]
-    design = _Design(xt=xt, time=t[order], status=ev[order], stratum=stratum, cluster=cl,
-                     columns=tuple(columns), terms=terms)
+    design = _Design(xt=xt, time=t, status=ev, stratum=stratum, cluster=cl,
+                     columns=tuple(columns), terms=terms, sumsq=sumsq)
     return design, n_omitted, notes
 
 
-def _gather(values: list[np.ndarray], order: np.ndarray) -> np.ndarray:
-    """The columns in ``values`` reordered by ``order``, as the rows of a p x n array."""
-    n = len(order)
-    xt = np.empty((len(values), n))
+def _stable_sort(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The stable sorting permutation of ``key`` and the sorted keys.
+
+    With few distinct keys (times recorded in days, or rounded), a radix sort of their
+    16-bit ranks (numpy's stable sort of 16-bit integers), the ranks found by hashing;
+    otherwise a comparison sort, several times slower on heavily tied keys.
+    """
+    ordered = np.sort(key)
+    n_distinct = 1 + np.count_nonzero(ordered[1:] != ordered[:-1])
+    if n_distinct <= 1 << 16:
+        codes, uniques = pd.factorize(key)
+        rank = np.empty(len(uniques), dtype=np.uint16)
+        rank[np.argsort(uniques)] = np.arange(len(uniques), dtype=np.uint16)
+        return np.argsort(rank[codes], kind="stable"), ordered
+    return np.argsort(key, kind="stable"), ordered
+
+
+def _gather(values: list[np.ndarray], order: np.ndarray, means: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The columns in ``values`` reordered by ``order`` less ``means``, as the rows of a
+    p x n array, and the sum of squares of each row."""
+    n, p = len(order), len(values)
+    xt = np.empty((p, n))
+    sumsq = np.zeros(p)
     if all(v.flags.c_contiguous for v in values):
         for j, v in enumerate(values):
-            np.take(v, order, out=xt[j])
-        return xt
+            # (mode "clip": take with ``out`` is buffered, 3 times slower, in mode "raise")
+            np.take(v, order, out=xt[j], mode="clip")
+            xt[j] -= means[j]
+            sumsq[j] = xt[j] @ xt[j]
+        return xt, sumsq
     # Columns of a frame built from a 2-D array are strided views of it (np.take would copy
     # each whole). Whole rows are gathered instead, one cache miss per patient rather than
     # one per value: from that array itself when every column is a view of it, else from a
@@ -890,22 +989,26 @@ def _gather(values: list[np.ndarray], order: np.ndarray) -> np.ndarray:
         start = base.__array_interface__["data"][0]
         cols = [(v.__array_interface__["data"][0] - start) // 8 for v in values]
     else:
-        rowmajor = np.empty((n, len(values)))
+        rowmajor = np.empty((n, p))
         for a in range(0, n, _CHUNK):
             for j, v in enumerate(values):
                 rowmajor[a:a + _CHUNK, j] = v[a:a + _CHUNK]
-        cols = list(range(len(values)))
+        cols = list(range(p))
+    every = cols == list(range(rowmajor.shape[1]))
     buf = np.empty((_CHUNK, rowmajor.shape[1]))
     for a in range(0, n, _CHUNK):
         m = min(_CHUNK, n - a)
-        np.take(rowmajor, order[a:a + m], axis=0, out=buf[:m])
-        xt[:, a:a + m] = buf[:m, cols].T
-    return xt
+        np.take(rowmajor, order[a:a + m], axis=0, out=buf[:m], mode="clip")
+        block = xt[:, a:a + m]
+        np.subtract((buf[:m] if every else buf[:m, cols]).T, means[:, None], out=block)
+        sumsq += np.einsum("ij,ij->i", block, block)
+    return xt, sumsq
 
 
 def _numeric_columns(frame: pd.DataFrame, columns: list[str]
-                     ) -> tuple[dict[str, np.ndarray], set[str]]:
-    """:func:`_numeric` of each column, and the columns known to be finite (no NaN).
+                     ) -> tuple[dict[str, np.ndarray], set[str], dict[str, float]]:
+    """:func:`_numeric` of each column, the columns known to be finite (no NaN) and the
+    sums of those.
 
     Float and integer columns are checked together a block of rows at a time (a column's
     sum is finite only if all its values are; an overflow just takes the slow path), so a
@@ -914,14 +1017,18 @@ def _numeric_columns(frame: pd.DataFrame, columns: list[str]
     fast = {c: frame[c].to_numpy(dtype=float) for c in columns
             if isinstance(frame[c].dtype, np.dtype) and frame[c].dtype.kind in "fiu"}
     finite = dict.fromkeys(fast, True)
+    sums = dict.fromkeys(fast, 0.0)
     n = len(frame)
     with np.errstate(over="ignore", invalid="ignore"):
         for a in range(0, n, _CHUNK):
             for c, v in fast.items():
-                if finite[c] and not np.isfinite(np.add.reduce(v[a:a + _CHUNK])):
-                    finite[c] = False
+                if finite[c]:
+                    block_sum = float(np.add.reduce(v[a:a + _CHUNK]))
+                    finite[c] = math.isfinite(block_sum)
+                    sums[c] += block_sum
     clean = {c for c, ok in finite.items() if ok and n}
-    return {c: fast[c] if c in clean else _numeric(frame, c) for c in columns}, clean
+    return ({c: fast[c] if c in clean else _numeric(frame, c) for c in columns}, clean,
+            {c: sums[c] for c in clean})
 
 
 def _numeric(frame: pd.DataFrame, column: str, minimum: float | None = None) -> np.ndarray:
@@ -985,7 +1092,7 @@ def _check_estimable(info: np.ndarray, design: _Design) -> None:
     error that names the column.
     """
     names = design.columns
-    spread = np.einsum("ij,ij->i", design.xt, design.xt) / design.time.size * design.status.sum()
+    spread = design.sumsq / design.time.size * design.status.sum()
     for j in range(len(names)):
         if info[j, j] <= 1e-10 * spread[j]:
             where = "" if spread[j] == 0 else " among the patients at risk at the event times"
@@ -1043,9 +1150,10 @@ def _separates(model: _Model, j: int, sign: int) -> str | None:
     k = int(ranks.max()) + 1
     # Running maximum within stratum: offsetting each stratum above the previous ones makes
     # a plain cumulative maximum restart at every stratum boundary.
-    run = np.maximum.accumulate(ranks + lay.stratum_code * k)
+    block_end, stratum_code = lay.row_blocks()
+    run = np.maximum.accumulate(ranks + stratum_code * k)
     dead = np.flatnonzero(model.d.status == 1)
-    at_risk_max = run[lay.block_end_of_row[dead] - 1] - lay.stratum_code[dead] * k
+    at_risk_max = run[block_end[dead] - 1] - stratum_code[dead] * k
     if np.all(ranks[dead] == at_risk_max):
         word = "highest" if sign > 0 else "lowest"
         return (f": every event happened to a patient with the {word} value of "
