@@ -8,6 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from oncostat.errors import ConvergenceError, DegenerateDataWarning, InputError
+from oncostat.survival import cox
 from oncostat.survival.cox import cox_ph
 from tests.tolerances import RTOL
 
@@ -172,3 +173,28 @@ def test_non_convergence_raises() -> None:
     d = _random(8)
     with pytest.raises(ConvergenceError, match="did not converge in 1 Newton-Raphson"):
         cox_ph(d, time="time", event="event", covariates=["a", "b", "c"], max_iter=1)
+
+
+@pytest.mark.parametrize("chunk", [16, 4096])
+@pytest.mark.parametrize("min_segment", [0, 10**9])
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_blocks_and_segment_sums_match_naive_implementation(
+        monkeypatch: pytest.MonkeyPatch, chunk: int, min_segment: int, ties: str) -> None:
+    # Blocks of 16 rows rescale each block's risk scores to the overall maximum of the
+    # linear predictor; min_segment 0 takes segment sums by np.add.reduceat, 10**9 by
+    # cumulative sums.
+    monkeypatch.setattr(cox, "_CHUNK", chunk)
+    monkeypatch.setattr(cox, "_MIN_SEGMENT", min_segment)
+    d = _random(11, n=400)
+    res = cox_ph(d, time="time", event="event", covariates=["a", "b", "c"], ties=ties,
+                 strata="g", eps=1e-12, max_iter=100, robust=True)
+    x = d[["a", "b", "c"]].to_numpy()
+    args = (d["time"].to_numpy(), d["event"].to_numpy(), x, d["g"].to_numpy())
+    ll, u, info = _naive(*args, res.coef, ties)
+    assert_allclose(res.loglik, ll, rtol=RTOL)
+    assert_allclose(u, 0, atol=1e-8)
+    assert_allclose(res.naive_var, np.linalg.inv(info), rtol=RTOL)
+    monkeypatch.undo()
+    default = cox_ph(d, time="time", event="event", covariates=["a", "b", "c"], ties=ties,
+                     strata="g", eps=1e-12, max_iter=100, robust=True)
+    assert_allclose(res.robust_se, default.robust_se, rtol=1e-10)
