@@ -11,7 +11,7 @@ O(n log n) time and O(n) memory.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -228,7 +228,7 @@ def _strata_codes(frame: pd.DataFrame, columns: list[str],
 
 
 def _time_codes(time: np.ndarray, max_width: int
-                ) -> tuple[np.ndarray, int, Callable[[np.ndarray], np.ndarray]]:
+                ) -> tuple[np.ndarray, int, Callable[[np.ndarray, np.ndarray], None]]:
     """Order-preserving integer codes of the times, their bit width, and codes -> times.
 
     Finite times >= +0.0 (``survival_data`` adds 0.0, turning -0.0 into +0.0) have IEEE bit
@@ -237,7 +237,8 @@ def _time_codes(time: np.ndarray, max_width: int
     positive time, so under 2**58 for any follow-up data, which leaves the low bits of an
     int64 free for group and event labels: one ``np.sort`` of packed keys then replaces an
     ``argsort`` and the gathers after it (three times faster at 10^6 rows). Codes wider
-    than ``max_width`` bits are replaced by dense ranks, from an ``argsort``.
+    than ``max_width`` bits are replaced by dense ranks, from an ``argsort``. The decoder
+    writes the times of its codes into a float array.
     """
     bits = time.view(np.int64)
     low, high = int(bits.min()), int(bits.max())
@@ -250,11 +251,10 @@ def _time_codes(time: np.ndarray, max_width: int
         if zero_code:
             np.maximum(codes, 0, out=codes)
 
-        def decode(c: np.ndarray) -> np.ndarray:
-            out = c + base
+        def decode(c: np.ndarray, out: np.ndarray) -> None:
+            np.add(c, base, out=out.view(np.int64))
             if zero_code:
-                out[c == 0] = 0
-            return out.view(np.float64)
+                out[c == 0] = 0.0
 
         return codes, width, decode
     order = np.argsort(bits)
@@ -265,78 +265,117 @@ def _time_codes(time: np.ndarray, max_width: int
     unique = sorted_bits[new].view(np.float64)
     codes = np.empty(len(bits), dtype=np.int64)
     codes[order] = np.cumsum(new) - 1
-    return codes, max(len(unique) - 1, 0).bit_length(), lambda c: unique[c]
+    return (codes, max(len(unique) - 1, 0).bit_length(),
+            lambda c, out: np.take(unique, c, out=out, mode="clip"))
 
 
 @dataclass(frozen=True, slots=True)
 class GroupRiskSets:
-    """One group's counts at each distinct time of its own, in increasing order.
+    """Each group's counts at each distinct time of its own, in increasing order.
 
-    ``n_risk`` counts the group's patients with time >= t, ``n_exit`` those with time == t
-    (events plus censored), ``n_event`` the events at t; all float arrays.
+    Rows of ``table`` (float, the groups one after another in its columns, group ``g`` in
+    columns ``bounds[g]:bounds[g + 1]``): ``TIME``, ``N_RISK`` (the group's patients with
+    time >= t), ``N_EVENT`` (events at t), ``N_EXIT`` (events plus censored at t), then
+    rows left for the caller. One array, so that its pages are few and large.
     """
 
-    time: np.ndarray
-    n_risk: np.ndarray
-    n_event: np.ndarray
-    n_exit: np.ndarray
+    table: np.ndarray
+    bounds: np.ndarray
+
+    TIME, N_RISK, N_EVENT, N_EXIT = range(4)
 
 
 def group_risk_sets(time: np.ndarray, event: np.ndarray, group: np.ndarray,
-                    n_groups: int) -> list[GroupRiskSets]:
+                    n_groups: int, *, extra_rows: int = 0) -> GroupRiskSets:
     """Risk sets of each group from one sort of keys (group, time, event): O(n) after it."""
     codes, width, decode = _time_codes(time, 62 - (n_groups - 1).bit_length())
     key = codes
     key <<= 1
     key |= event
-    if n_groups > 1:
-        key |= np.left_shift(group, width + 1, dtype=np.int64)
-    key.sort()
-    bounds = np.zeros(n_groups + 1, dtype=np.intp)
-    np.cumsum(np.bincount(group, minlength=n_groups), out=bounds[1:])
-    # One scratch array for every group: large temporaries cost page faults.
-    scratch = np.empty(int(np.diff(bounds).max()), dtype=np.int64)
-    return [_one_group(key[bounds[g]:bounds[g + 1]], scratch,
-                       lambda c, g=g: decode(c - (g << width)))
-            for g in range(n_groups)]
-
-
-def _one_group(key: np.ndarray, scratch: np.ndarray,
-               decode: Callable[[np.ndarray], np.ndarray]) -> GroupRiskSets:
-    """Counts per distinct time from sorted keys ``time code << 1 | event``."""
     n = len(key)
+    scratch = np.empty(n, dtype=np.int64)
+    if n_groups > 1:
+        key |= np.left_shift(group, width + 1, out=scratch)
+    key.sort()
     new = np.empty(n, dtype=bool)
     new[:1] = True
-    # Keys of one time differ at most in the event bit: their xor is 0 or 1.
-    np.greater(np.bitwise_xor(key[1:], key[:-1], out=scratch[:n - 1]), 1, out=new[1:])
+    # Keys of one time (and group) differ at most in the event bit: their xor is 0 or 1.
+    np.greater(np.bitwise_xor(key[1:], key[:-1], out=scratch[:-1]), 1, out=new[1:])
     starts = np.flatnonzero(new)
-    ends = np.empty_like(starts)
-    ends[:-1] = starts[1:]
-    ends[-1:] = n
-    cum_event = np.cumsum(np.bitwise_and(key, 1, out=scratch[:n]), out=scratch[:n])[ends - 1]
-    n_event = np.diff(cum_event, prepend=0)
-    return GroupRiskSets(decode(key[starts] >> 1), np.subtract(n, starts, dtype=float),
-                         n_event.astype(float), np.subtract(ends, starts, dtype=float))
+    table = np.empty((4 + extra_rows, len(starts)))
+    row_bounds = np.zeros(n_groups + 1, dtype=np.intp)
+    np.cumsum(np.bincount(group, minlength=n_groups), out=row_bounds[1:])
+    bounds = np.searchsorted(starts, row_bounds)
+    # Events: differences of a cumulative count read before each time's first row.
+    cum_event = np.cumsum(np.bitwise_and(key, 1, out=scratch), out=scratch)
+    before = np.take(cum_event, starts - 1, mode="wrap")
+    before[:1] = 0
+    np.subtract(before[1:], before[:-1], out=table[GroupRiskSets.N_EVENT, :-1])
+    table[GroupRiskSets.N_EVENT, -1:] = cum_event[-1] - before[-1:]
+    np.subtract(np.r_[starts[1:], n], starts, out=table[GroupRiskSets.N_EXIT])
+    times = np.right_shift(np.take(key, starts), 1, out=before)
+    for g in range(n_groups):
+        cols = slice(bounds[g], bounds[g + 1])
+        np.subtract(row_bounds[g + 1], starts[cols], out=table[GroupRiskSets.N_RISK, cols])
+        times[cols] -= g << width
+    decode(times, table[GroupRiskSets.TIME])
+    return GroupRiskSets(table, bounds)
 
 
 @dataclass(frozen=True, slots=True)
 class EventRiskSets:
-    """Numbers at risk and events at each distinct event time of one stratum.
+    """Numbers at risk and events at the distinct event times of one stratum, in blocks.
 
-    ``n_risk`` is a groups x D float array (C order, one row per group); ``n`` and ``d``
-    are the pooled numbers at risk and events (exact integers, as floats); ``observed`` the
-    events per group; ``n_event``, the groups x D events, only when asked for.
+    ``observed`` holds the events per group. :meth:`blocks` gives, a block of event times
+    at a time, the pooled numbers at risk ``n`` and events ``d`` (exact integers, as
+    floats), the groups x times numbers at risk and, when asked for, events: groups x D
+    arrays are never formed whole (at 10^6 patients their pages cost more than the
+    arithmetic on them).
     """
 
-    n_risk: np.ndarray
-    n: np.ndarray
-    d: np.ndarray
+    n_rows: int
+    starts: np.ndarray           # sorted row of the first event of each event time
+    ends: np.ndarray             # and of its last event
+    sizes: np.ndarray            # patients per group
+    words: list[tuple[range, np.ndarray]]   # groups counted by each cumulative count
+    width: int                   # bits per group in a count
     observed: np.ndarray
-    n_event: np.ndarray | None = None
+
+    def blocks(self, group_events: bool = False, size: int = 1 << 14
+               ) -> Iterator[tuple[slice, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]]:
+        """``(times, n, d, n_risk, n_event)`` for each block of ``size`` event times."""
+        k = len(self.sizes)
+        mask = (1 << self.width) - 1
+        for a in range(0, len(self.starts), size):
+            times = slice(a, min(a + size, len(self.starts)))
+            starts, ends = self.starts[times], self.ends[times]
+            n = np.subtract(self.n_rows, starts, dtype=float)
+            d = np.subtract(ends, starts, dtype=float)
+            d += 1.0
+            n_risk = np.empty((k, len(starts)))
+            n_event = np.empty((k, len(starts))) if group_events else None
+            if not self.words:
+                n_risk[0] = n
+                if n_event is not None:
+                    n_event[0] = d
+            for groups, cum in self.words:
+                # Counts before each event time's first row (none before row 0).
+                before = np.take(cum, starts - 1, mode="wrap")
+                if a == 0:
+                    before[:1] *= starts[:1] > 0
+                upto = np.take(cum, ends) - before if n_event is not None else None
+                field = np.empty_like(before)
+                for i, g in enumerate(groups):
+                    np.right_shift(before, self.width * i, out=field)
+                    np.subtract(self.sizes[g], np.bitwise_and(field, mask, out=field),
+                                out=n_risk[g])
+                    if n_event is not None:
+                        n_event[g] = (upto >> (self.width * i)) & mask
+            yield times, n, d, n_risk, n_event
 
 
 def event_risk_sets(time: np.ndarray, event: np.ndarray, group: np.ndarray,
-                    n_groups: int, *, group_events: bool = False) -> EventRiskSets:
+                    n_groups: int) -> EventRiskSets:
     """Risk sets at the event times from one sort of keys (time, censored, group).
 
     Within a time the sort puts the events first, so the first row of each event time
@@ -344,7 +383,7 @@ def event_risk_sets(time: np.ndarray, event: np.ndarray, group: np.ndarray,
     its size less a cumulative count of its rows, read before each event time's first
     row: one ``cumsum`` counts several groups at once, each in its own bit field of an
     int64 (a field of ``n.bit_length()`` bits cannot overflow). O(n + groups x D) time
-    and memory. ``group_events`` adds the events of each group at each event time.
+    and O(n) memory.
     """
     group_bits = (n_groups - 1).bit_length()
     shift = group_bits + 1
@@ -367,7 +406,6 @@ def event_risk_sets(time: np.ndarray, event: np.ndarray, group: np.ndarray,
     counts = np.bincount(low, minlength=2 << group_bits)     # per (censored flag, group)
     new &= is_event
     starts = np.flatnonzero(new)
-    n_times = len(starts)
     # The last event of an event time is followed by a censored row, by the first row of
     # the next event time, or by nothing.
     last = np.empty(n, dtype=bool)
@@ -375,36 +413,20 @@ def event_risk_sets(time: np.ndarray, event: np.ndarray, group: np.ndarray,
     last[:-1] &= is_event[:-1]
     last[-1:] = is_event[-1:]
     ends = np.flatnonzero(last)
-    d = ends - starts
-    d += 1
-    n_risk = np.empty((n_groups, n_times))
-    n_event = np.empty((n_groups, n_times)) if group_events else None
-    if n_groups == 1:
-        np.subtract(n, starts, out=n_risk[0])
-        if n_event is not None:
-            n_event[0] = d
-    else:
-        size = counts[:n_groups] + counts[1 << group_bits:(1 << group_bits) + n_groups]
+    sizes = counts[:n_groups] + counts[1 << group_bits:(1 << group_bits) + n_groups]
+    width = n.bit_length()
+    words = []
+    if n_groups > 1:
         codes = np.bitwise_and(low, (1 << group_bits) - 1, out=low)
-        width = n.bit_length()
         per_word = 63 // width
-        field = np.empty(n_times, dtype=np.int64)
         for first in range(0, n_groups, per_word):
             groups = range(first, min(first + per_word, n_groups))
             one = np.zeros(1 << group_bits, dtype=np.int64)
             for i, g in enumerate(groups):
                 one[g] = 1 << (width * i)
             # (mode "clip": take with ``out`` is buffered, 3 times slower, in mode "raise")
-            cum = np.cumsum(np.take(one, codes, out=scratch, mode="clip"), out=scratch)
-            # Counts before each event time's first row (none before row 0).
-            before = np.take(cum, starts - 1, mode="wrap")
-            before[:1] *= starts[:1] > 0
-            upto = np.take(cum, ends) - before if n_event is not None else None
-            for i, g in enumerate(groups):
-                np.right_shift(before, width * i, out=field)
-                np.subtract(size[g], np.bitwise_and(field, (1 << width) - 1, out=field),
-                            out=n_risk[g])
-                if n_event is not None:
-                    n_event[g] = (upto >> (width * i)) & ((1 << width) - 1)
-    return EventRiskSets(n_risk, np.subtract(n, starts, dtype=float), d.astype(float),
-                         counts[:n_groups].astype(float), n_event)
+            cum = scratch if first == 0 else np.empty(n, dtype=np.int64)
+            np.cumsum(np.take(one, codes, out=cum, mode="clip"), out=cum)
+            words.append((groups, cum))
+    return EventRiskSets(n, starts, ends, sizes, words, width,
+                         counts[:n_groups].astype(float))

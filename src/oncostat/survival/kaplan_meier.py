@@ -265,21 +265,22 @@ def _conf_limits(surv: np.ndarray, std_err: np.ndarray, conf_type: str,
 
 
 def _curve(group: object, time: np.ndarray, n_risk: np.ndarray, n_event: np.ndarray,
-           n_exit: np.ndarray, conf_type: ConfType, confidence_level: float
-           ) -> KaplanMeierCurve:
-    """Product-limit estimate [1]_ with Greenwood's variance [2]_ on one group's risk sets."""
+           n_exit: np.ndarray, conf_type: ConfType, confidence_level: float,
+           surv: np.ndarray, std_err: np.ndarray) -> KaplanMeierCurve:
+    """Product-limit estimate [1]_ with Greenwood's variance [2]_ on one group's risk sets,
+    written into ``surv`` and ``std_err``; ``n_exit`` becomes the number censored."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.divide(n_event, n_risk)
+        np.divide(n_event, n_risk, out=surv)
         np.subtract(1.0, surv, out=surv)
         np.cumprod(surv, out=surv)
         # Greenwood term d / (n (n - d)); infinite when everyone at risk dies (S = 0), as in R.
         # Every time of the curve has n >= 1 at risk, so d = 0 gives exactly 0.
-        std_err = np.subtract(n_risk, n_event)
+        np.subtract(n_risk, n_event, out=std_err)
         std_err *= n_risk
         np.divide(n_event, std_err, out=std_err)
     np.cumsum(std_err, out=std_err)
     np.sqrt(std_err, out=std_err)
-    np.subtract(n_exit, n_event, out=n_exit)            # the censored, in place of n_exit
+    np.subtract(n_exit, n_event, out=n_exit)
     return KaplanMeierCurve(group, int(n_risk[0]), int(n_event.sum()), time, n_risk, n_event,
                             n_exit, surv, std_err, conf_type, confidence_level)
 
@@ -406,11 +407,12 @@ def km_from_data(sd: SurvivalData, *, conf_type: str = "log", confidence_level: 
     if not 0 < confidence_level < 1:
         raise InputError(f"confidence_level: expected a number between 0 and 1, "
                          f"got {confidence_level}")
-    curves = [_curve(label, rs.time, rs.n_risk, rs.n_event, rs.n_exit, conf_type,  # type: ignore[arg-type]
-                     confidence_level)
-              for label, rs in zip(sd.group_labels,
-                                   group_risk_sets(sd.time, sd.event, sd.group, sd.n_groups),
-                                   strict=True)]
+    rs = group_risk_sets(sd.time, sd.event, sd.group, sd.n_groups, extra_rows=2)
+    curves = []
+    for g, label in enumerate(sd.group_labels):
+        time, n_risk, n_event, n_exit, surv, std_err = rs.table[:, rs.bounds[g]:rs.bounds[g + 1]]
+        curves.append(_curve(label, time, n_risk, n_event, n_exit, conf_type,  # type: ignore[arg-type]
+                             confidence_level, surv, std_err))
     if warn_not_reached:
         for c in curves:
             if math.isnan(c.quantile_estimate(0.5)):

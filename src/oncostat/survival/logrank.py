@@ -65,29 +65,36 @@ def logrank_components(sd: SurvivalData, *, rho: float = 0.0, gamma: float = 0.0
             m = sd.strata == s
             t, e, g = sd.time[m], sd.event[m], sd.group[m]
         # Only event times contribute; between them the pooled KM factor is exactly 1.
+        rs = event_risk_sets(t, e, g, k)
         weighted = rho != 0 or gamma != 0
-        rs = event_risk_sets(t, e, g, k, group_events=weighted)
-        n_g, n, d = rs.n_risk, rs.n, rs.d
         if weighted:
+            n, d = np.empty(len(rs.starts)), np.empty(len(rs.starts))
+            for times, n_b, d_b, _, _ in rs.blocks():
+                n[times], d[times] = n_b, d_b
             surv = np.cumprod(1.0 - d / n)
             before = np.empty_like(surv)                  # S(t-), left-continuous
             before[:1] = 1.0
             before[1:] = surv[:-1]
             w = before**rho * (1.0 - before) ** gamma
-            observed += rs.n_event @ w
-            wd, w2d = w * d, w**2 * d
         else:
             # Weights of 1 left out: the products they drop are exact, as are these sums.
             observed += rs.observed
-            wd = w2d = d
-        expected += n_g @ (wd / n)
-        # Hypergeometric variance; a risk set of one contributes nothing (0/0 in the formula).
-        f = n - d
-        f *= w2d
-        f /= np.where(n > 1, n - 1, 1.0)
-        f /= n
-        f[n <= 1] = 0.0
-        var += np.diag(n_g @ f) - (n_g * (f / n)) @ n_g.T   # BLAS: float arrays
+        for times, n, d, n_g, d_g in rs.blocks(group_events=weighted):
+            if weighted:
+                observed += d_g @ w[times]
+                wd, w2d = w[times] * d, w[times] ** 2 * d
+            else:
+                wd = w2d = d
+            expected += n_g @ (wd / n)
+            # Hypergeometric variance; a risk set of one contributes nothing (0/0 in the
+            # formula). Numbers at risk decrease, so only the last can be 1.
+            f = n - d
+            f *= w2d
+            f /= n - (n > 1)
+            f /= n
+            if n[-1] <= 1:
+                f[-1] = 0.0
+            var += np.diag(n_g @ f) - (n_g * (f / n)) @ n_g.T   # BLAS: float arrays
     return observed, expected, var
 
 
