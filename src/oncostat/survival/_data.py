@@ -95,8 +95,9 @@ def survival_data(
     labels = frame[id].tolist() if id else None
     t = _time_column(frame, time, labels)
     e = _event_column(frame, event, event_codes, labels)
+    sizes = None
     if group is not None:
-        g, glabels = _codes(frame, group, labels)
+        g, glabels, sizes = _codes(frame, group, labels)
     else:
         g, glabels = np.zeros(len(t), dtype=np.intp), ("all",)
     if strata_cols:
@@ -108,7 +109,8 @@ def survival_data(
     out = SurvivalData(t, e, g, glabels, s, slabels, group,
                        ", ".join(strata_cols) if strata_cols else None)
     if group is not None:
-        sizes = np.bincount(g, minlength=len(glabels))
+        if sizes is None:
+            sizes = np.bincount(g, minlength=len(glabels))
         ones = [str(glabels[i]) for i in np.flatnonzero(sizes == 1)]
         if ones:
             warnings.warn(f"column {group!r}: group{'s' if len(ones) > 1 else ''} "
@@ -184,10 +186,14 @@ def _plain(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _codes(frame: pd.DataFrame, column: str,
-           labels: list[object] | None) -> tuple[np.ndarray, tuple[object, ...]]:
+def _codes(frame: pd.DataFrame, column: str, labels: list[object] | None
+           ) -> tuple[np.ndarray, tuple[object, ...], np.ndarray | None]:
+    """Codes 0..k-1 of a column, its k values, and the count of each when known."""
     raw = frame[column]
-    missing = raw.isna().to_numpy()
+    if isinstance(raw.dtype, np.dtype) and raw.dtype.kind in "iu":
+        missing = np.zeros(1, dtype=bool)          # numpy integers cannot be missing
+    else:
+        missing = raw.isna().to_numpy()
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
         raise InputError(f"column {column!r}, {row_ref(i, labels, noun='patient')}: expected a "
@@ -198,20 +204,21 @@ def _codes(frame: pd.DataFrame, column: str,
         used = np.flatnonzero(np.bincount(codes, minlength=len(cats)))
         recode = np.full(len(cats), -1, dtype=np.intp)
         recode[used] = np.arange(len(used))
-        return recode[codes], tuple(cats[used])
+        return recode[codes], tuple(cats[used]), None
     if pd.api.types.is_integer_dtype(raw.dtype) and len(raw):
         # Small non-negative integer codes (arms 0, 1, 2): a lookup table beats hashing.
         values = raw.to_numpy()
         low, high = int(values.min()), int(values.max())
         if low >= 0 and high < 1_000_000:
-            present = np.flatnonzero(np.bincount(values, minlength=high + 1))
+            sizes = np.bincount(values, minlength=high + 1)
+            present = np.flatnonzero(sizes)
             if len(present) == high + 1:   # codes 0..k-1 all present: already the codes
-                return values.astype(np.intp), tuple(present.tolist())
+                return values.astype(np.intp), tuple(present.tolist()), sizes
             lookup = np.zeros(high + 1, dtype=np.intp)
             lookup[present] = np.arange(len(present))
-            return lookup[values], tuple(present.tolist())
+            return lookup[values], tuple(present.tolist()), sizes[present]
     codes, uniques = pd.factorize(raw, sort=True)
-    return codes.astype(np.intp), tuple(uniques)
+    return codes.astype(np.intp), tuple(uniques), None
 
 
 def _strata_codes(frame: pd.DataFrame, columns: list[str],
@@ -219,7 +226,7 @@ def _strata_codes(frame: pd.DataFrame, columns: list[str],
     codes = np.zeros(len(frame), dtype=np.intp)
     names: list[tuple[object, ...]] = [()]
     for col in columns:
-        c, lev = _codes(frame, col, labels)
+        c, lev, _ = _codes(frame, col, labels)
         codes = codes * len(lev) + c
         names = [(*n, v) for n in names for v in lev]
     used, codes = np.unique(codes, return_inverse=True)
@@ -252,9 +259,10 @@ def _time_codes(time: np.ndarray, max_width: int
             np.maximum(codes, 0, out=codes)
 
         def decode(c: np.ndarray, out: np.ndarray) -> None:
+            zero = c == 0 if zero_code else None     # (``out`` may be ``c``)
             np.add(c, base, out=out.view(np.int64))
-            if zero_code:
-                out[c == 0] = 0.0
+            if zero is not None:
+                out[zero] = 0.0
 
         return codes, width, decode
     order = np.argsort(bits)
@@ -266,7 +274,7 @@ def _time_codes(time: np.ndarray, max_width: int
     codes = np.empty(len(bits), dtype=np.int64)
     codes[order] = np.cumsum(new) - 1
     return (codes, max(len(unique) - 1, 0).bit_length(),
-            lambda c, out: np.take(unique, c, out=out, mode="clip"))
+            lambda c, out: np.take(unique, c.copy(), out=out, mode="clip"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,8 +311,8 @@ def group_risk_sets(time: np.ndarray, event: np.ndarray, group: np.ndarray,
     np.greater(np.bitwise_xor(key[1:], key[:-1], out=scratch[:-1]), 1, out=new[1:])
     starts = np.flatnonzero(new)
     table = np.empty((4 + extra_rows, len(starts)))
-    row_bounds = np.zeros(n_groups + 1, dtype=np.intp)
-    np.cumsum(np.bincount(group, minlength=n_groups), out=row_bounds[1:])
+    # Rows of each group: the keys are sorted by group first.
+    row_bounds = np.searchsorted(key, np.arange(n_groups + 1) << (width + 1))
     bounds = np.searchsorted(starts, row_bounds)
     # Events: differences of a cumulative count read before each time's first row.
     cum_event = np.cumsum(np.bitwise_and(key, 1, out=scratch), out=scratch)
@@ -312,8 +320,11 @@ def group_risk_sets(time: np.ndarray, event: np.ndarray, group: np.ndarray,
     before[:1] = 0
     np.subtract(before[1:], before[:-1], out=table[GroupRiskSets.N_EVENT, :-1])
     table[GroupRiskSets.N_EVENT, -1:] = cum_event[-1] - before[-1:]
-    np.subtract(np.r_[starts[1:], n], starts, out=table[GroupRiskSets.N_EXIT])
-    times = np.right_shift(np.take(key, starts), 1, out=before)
+    np.subtract(starts[1:], starts[:-1], out=table[GroupRiskSets.N_EXIT, :-1])
+    table[GroupRiskSets.N_EXIT, -1:] = n - starts[-1:]
+    # Time codes are decoded in place, in the table's row of times.
+    times = table[GroupRiskSets.TIME].view(np.int64)
+    np.right_shift(np.take(key, starts, out=times, mode="clip"), 1, out=times)
     for g in range(n_groups):
         cols = slice(bounds[g], bounds[g + 1])
         np.subtract(row_bounds[g + 1], starts[cols], out=table[GroupRiskSets.N_RISK, cols])
@@ -341,7 +352,7 @@ class EventRiskSets:
     width: int                   # bits per group in a count
     observed: np.ndarray
 
-    def blocks(self, group_events: bool = False, size: int = 1 << 14
+    def blocks(self, group_events: bool = False, size: int = 1 << 15
                ) -> Iterator[tuple[slice, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]]:
         """``(times, n, d, n_risk, n_event)`` for each block of ``size`` event times."""
         k = len(self.sizes)
