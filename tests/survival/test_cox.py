@@ -176,15 +176,15 @@ def test_non_convergence_raises() -> None:
 
 
 @pytest.mark.parametrize("chunk", [16, 4096])
-@pytest.mark.parametrize("min_segment", [0, 10**9])
+@pytest.mark.parametrize("segment_sums", ["cumsum", "reduceat", "dot"])
 @pytest.mark.parametrize("ties", ["efron", "breslow"])
 def test_blocks_and_segment_sums_match_naive_implementation(
-        monkeypatch: pytest.MonkeyPatch, chunk: int, min_segment: int, ties: str) -> None:
+        monkeypatch: pytest.MonkeyPatch, chunk: int, segment_sums: str, ties: str) -> None:
     # Blocks of 16 rows rescale each block's risk scores to the overall maximum of the
-    # linear predictor; min_segment 0 takes segment sums by np.add.reduceat, 10**9 by
-    # cumulative sums.
+    # linear predictor; the thresholds choose how segment sums are taken.
     monkeypatch.setattr(cox, "_CHUNK", chunk)
-    monkeypatch.setattr(cox, "_MIN_SEGMENT", min_segment)
+    monkeypatch.setattr(cox, "_MIN_SEGMENT", 10**9 if segment_sums == "cumsum" else 0)
+    monkeypatch.setattr(cox, "_DOT_SEGMENT", 0 if segment_sums == "dot" else 10**9)
     d = _random(11, n=400)
     res = cox_ph(d, time="time", event="event", covariates=["a", "b", "c"], ties=ties,
                  strata="g", eps=1e-12, max_iter=100, robust=True)

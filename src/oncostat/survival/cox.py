@@ -60,11 +60,16 @@ __all__ = ["ChiSquareTest", "CoxResult", "Ties", "cox_ph"]
 Ties = Literal["efron", "breslow", "exact"]
 
 # Columns are processed in blocks of this many rows, so that the temporaries of the
-# risk-set sums stay in cache at 10^6 rows.
+# risk-set sums stay in cache at 10^6 rows. The BLAS calls on them are small enough that
+# OpenBLAS runs them on one thread: a multithreaded call (a dot product over more than
+# 10^4 values, a matrix-vector product over 65536 rows) leaves its threads spinning for a
+# tenth of a second, which on a busy machine takes the core that the fit runs on.
 _CHUNK = 4096
-# Segment sums are np.add.reduceat sums when segments average at least this many rows;
-# on shorter ones a reduceat call per segment costs more than a cumulative sum.
+# Segment sums are np.add.reduceat sums when segments average at least _MIN_SEGMENT rows
+# (on shorter ones a reduceat call per segment costs more than a cumulative sum), and
+# BLAS products, one per segment, when they average at least _DOT_SEGMENT rows.
 _MIN_SEGMENT = 8
+_DOT_SEGMENT = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +177,9 @@ class _Layout:
         self.pos_tied_hi = cut_index[t_hi]
         seg_start = self.cuts[:-1]
         self.seg_len = np.diff(self.cuts)
-        self.reduceat = (self.cuts.size - 1) * _MIN_SEGMENT <= n
+        n_segments = self.cuts.size - 1
+        self.segment_sums = ("dot" if n_segments * _DOT_SEGMENT <= n else
+                             "reduceat" if n_segments * _MIN_SEGMENT <= n else "cumsum")
         lo = np.searchsorted(self.cuts, [a for a, _ in self.chunks])
         hi = np.r_[lo[1:], self.cuts.size - 1]
         self.chunk_seg = list(zip(lo.tolist(), hi.tolist(), strict=True))
@@ -308,14 +315,18 @@ class _Model:
         Given ``beta`` rather than ``r``, the linear predictor and ``r`` are computed in
         the same pass, while the block is in cache: ``r`` as ``exp`` of the linear
         predictor less the block's maximum, rescaled to the overall maximum at the end
-        (the segments of a block end with it). Segment sums are ``np.add.reduceat``
-        sums when segments are long, differences of cumulative sums when they are short.
+        (the segments of a block end with it). Segment sums are BLAS products when
+        segments are long, ``np.add.reduceat`` sums when they are shorter, differences of
+        cumulative sums when they are short (see ``_MIN_SEGMENT``).
         """
         lay, xt = self.lay, self.d.xt
         p, n = xt.shape
         cuts = lay.cuts
         seg0 = np.empty(cuts.size - 1)
-        seg1 = np.empty((p, cuts.size - 1))
+        # Segments in rows for the products, so that each writes a contiguous row.
+        by_dot = lay.segment_sums == "dot"
+        seg1 = np.empty((cuts.size - 1, p)).T if by_dot else np.empty((p, cuts.size - 1))
+        bounds = cuts.tolist()
         buf = np.empty((p, _CHUNK))
         fused = r is None
         eta = np.empty(n) if fused else np.zeros(0)
@@ -327,15 +338,21 @@ class _Model:
                 e = np.matmul(beta, x, out=eta[a:b])
                 tops[i] = e.max()
                 np.exp(np.subtract(e, tops[i], out=rc), out=rc)
-            block = np.multiply(x, rc, out=buf[:, :b - a])
-            if lay.reduceat:
-                np.add.reduceat(rc, cuts[lo:hi] - a, out=seg0[lo:hi])
-                np.add.reduceat(block, cuts[lo:hi] - a, axis=1, out=seg1[:, lo:hi])
-            else:
+            if lay.segment_sums == "cumsum":
                 ends = cuts[lo + 1:hi + 1] - a - 1
                 seg0[lo:hi] = np.diff(np.cumsum(rc)[ends], prepend=0.0)
+                block = np.multiply(x, rc, out=buf[:, :b - a])
                 np.cumsum(block, axis=1, out=block)
                 seg1[:, lo:hi] = np.diff(block[:, ends], axis=1, prepend=0.0)
+                continue
+            np.add.reduceat(rc, cuts[lo:hi] - a, out=seg0[lo:hi])
+            if by_dot:
+                for k in range(lo, hi):
+                    np.matmul(xt[:, bounds[k]:bounds[k + 1]], r[bounds[k]:bounds[k + 1]],
+                              out=seg1[:, k])
+            else:
+                block = np.multiply(x, rc, out=buf[:, :b - a])
+                np.add.reduceat(block, cuts[lo:hi] - a, axis=1, out=seg1[:, lo:hi])
         top = float(tops.max())
         if fused:
             scale = np.exp(tops - top)
@@ -374,11 +391,27 @@ class _Model:
     def row_weights(self, mom: _Moments) -> np.ndarray:
         """``c_i``: the sum of ``w`` over death times at which row ``i`` is at risk (Efron:
         less ``v`` at its own death), so that the second-moment sums are ``X' diag(r c) X``."""
+        return self.lay.segment_rows(self._segment_weights(mom))
+
+    def _segment_weights(self, mom: _Moments) -> np.ndarray:
+        """:meth:`row_weights`, one value per segment."""
         lay = self.lay
         cw = np.r_[0.0, np.cumsum(mom.w)]
         c = cw[lay.seg_hi] - cw[lay.seg_lo]
         c[lay.seg_tied] -= mom.v[lay.seg_tied_v]
-        return lay.segment_rows(c)
+        return c
+
+    def _crossprod(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """``X' diag(r c) X`` for ``c`` per segment (:meth:`_segment_weights`), a block of
+        rows at a time, the weights of a block formed with it."""
+        lay, xt = self.lay, self.d.xt
+        out = np.zeros((xt.shape[0], xt.shape[0]))
+        buf = np.empty((xt.shape[0], _CHUNK))
+        for (a, b), (lo, hi) in zip(lay.chunks, lay.chunk_seg, strict=True):
+            w = np.repeat(c[lo:hi], lay.seg_len[lo:hi])
+            w *= r[a:b]
+            out += np.multiply(xt[:, a:b], w, out=buf[:, :b - a]) @ xt[:, a:b].T
+        return out
 
     def mean_crossprod(self, sums: _Sums, mom: _Moments) -> np.ndarray:
         """Sum over terms of ``wt a_l a_l'`` (the subtracted part of the information)."""
@@ -403,15 +436,14 @@ class _Model:
         and the log likelihood take the sums over the deaths from the layout: only
         the risk-set sums and the cross-product pass over the rows.
         """
-        lay, xt = self.lay, self.d.xt
+        lay = self.lay
         seg0, seg1, r, eta, top = self._segment_sums(beta)
         sums = self._risk_set_sums(seg0, seg1)
         loglik = float(beta @ lay.death_x - top * lay.death_rows.size
-                       - lay.term_wt @ np.log(sums.den))
+                       - np.sum(lay.term_wt * np.log(sums.den)))
         mom = self.moments(sums)
         score = lay.death_x - self.mean_sum(sums, mom).sum(axis=1)
-        info = (_weighted_crossprod(xt, r * self.row_weights(mom), lay.chunks)
-                - self.mean_crossprod(sums, mom))
+        info = self._crossprod(r, self._segment_weights(mom)) - self.mean_crossprod(sums, mom)
         for blk in lay.xblocks:
             ll_k, u_k, i_k = self._exact_block(blk, eta, r)
             loglik += ll_k
@@ -1000,8 +1032,8 @@ def _gather(values: list[np.ndarray], order: np.ndarray, means: np.ndarray,
             # (mode "clip": take with ``out`` is buffered, 3 times slower, in mode "raise")
             np.take(v, order, out=xt[j], mode="clip")
             xt[j] -= means[j]
-            sumsq[j] = xt[j] @ xt[j]
-        return xt, sumsq, xt @ status
+            sumsq[j] = np.einsum("i,i->", xt[j], xt[j])
+        return xt, sumsq, np.einsum("ij,j->i", xt, status)
     # Columns of a frame built from a 2-D array are strided views of it (np.take would copy
     # each whole). Whole rows are gathered instead, one cache miss per patient rather than
     # one per value: from that array itself when every column is a view of it, else from a
@@ -1056,7 +1088,10 @@ def _numeric_columns(frame: pd.DataFrame, columns: list[str]
     with np.errstate(over="ignore", invalid="ignore"):
         if shared is not None:
             base, cols = shared
-            total = np.ones(n) @ base           # BLAS: twice as fast as a reduce here
+            # BLAS, twice as fast as a reduce here, on blocks of rows (see _CHUNK)
+            one = np.ones(min(n, 1 << 14))
+            total = sum(one[:len(block)] @ block
+                        for block in (base[a:a + (1 << 14)] for a in range(0, n, 1 << 14)))
             sums = dict(zip(fast, total[cols].tolist(), strict=True))
         else:
             sums = {c: float(np.add.reduce(v)) for c, v in fast.items()}
