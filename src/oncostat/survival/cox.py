@@ -15,11 +15,14 @@ Numerics
 --------
 Rows are sorted once, by stratum and then by decreasing time, so the risk set of a death
 time is a prefix of its stratum and every risk-set sum is a difference of two cumulative
-sums. With ``p`` covariates and ``n`` rows one iteration costs O(n p^2): the second-moment
-sums over all risk sets collapse to one weighted cross-product ``X' diag(c) X``, where
-``c_i`` accumulates ``1 / (risk-set total)`` over the death times at which row ``i`` is at
-risk; Efron's tied-death corrections enter through per-death terms only. Nothing loops
-over subjects in Python.
+sums, taken over per-segment sums (a segment is a run of rows between death times). With
+``p`` covariates and ``n`` rows one iteration costs O(n p^2) time and O(n p) memory: the
+second-moment sums over all risk sets collapse to one weighted cross-product
+``X' diag(c) X``, where ``c_i`` accumulates ``1 / (risk-set total)`` over the death times
+at which row ``i`` is at risk (one value per segment); Efron's tied-death corrections
+enter through per-death terms only. Each iteration reads the covariates twice, a block
+of rows at a time: for the linear predictor and the segment sums, then for the
+cross-product. Nothing loops over subjects in Python.
 
 References
 ----------
