@@ -70,6 +70,27 @@ def test_fast_km_matches_naive_loop_on_random_data_with_ties(seed):
                     rtol=RTOL)
 
 
+def test_times_spanning_the_float_range_match_naive_loop():
+    # Bit patterns of these times span more than 2**60: they are ranked instead.
+    rng = np.random.default_rng(3)
+    n = 300
+    time = rng.choice([0.0, 1e-300, 3e-200, 1.0, 2.5, 1e100, 1e300], n)
+    event = (rng.random(n) < 0.6).astype(int)
+    group = rng.integers(0, 2, n)
+    data = pd.DataFrame({"t": time, "e": event, "g": group})
+    km = kaplan_meier(data, time="t", event="e", group="g")
+    for g in (0, 1):
+        ref = _kaplan_meier_reference(list(time[group == g]), list(event[group == g]))
+        c = km.curve(g)
+        assert_array_equal(c.time, ref[:, 0])
+        assert_array_equal(c.n_risk, ref[:, 1])
+        assert_array_equal(c.n_event, ref[:, 2])
+        assert_allclose(c.surv, ref[:, 3], rtol=RTOL)
+    lr = logrank_test(data, time="t", event="e", group="g")
+    assert_allclose(lr.statistic, _logrank_reference(list(time), list(event), list(group)),
+                    rtol=RTOL)
+
+
 def _survdiff_reference(time, event, group, k, rho=0.0, gamma=0.0):
     """k-group observed, expected and variance by a loop over event times (R's survdiff)."""
     obs, exp, var = np.zeros(k), np.zeros(k), np.zeros((k, k))
