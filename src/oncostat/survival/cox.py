@@ -197,9 +197,12 @@ class _Layout:
         seg_stratum = np.searchsorted(stratum_starts, seg_start, "right") - 1
         stratum_end = np.r_[stratum_starts[1:], n]
         self.seg_hi = v_before[cut_index[stratum_end]][seg_stratum]
-        # Segments of Efron's tied deaths, which count 1 - f of their own death time.
+        # Segments of Efron's tied deaths, which count 1 - f of their own death time: those
+        # starting in [t_lo, t_hi) of the last tied block starting at or before them.
         j = np.searchsorted(t_lo, seg_start, "right") - 1
-        own = (j >= 0) & (seg_start < t_hi[np.maximum(j, 0)] if t_hi.size else False)
+        own = j >= 0
+        if t_hi.size:
+            own &= seg_start < t_hi[np.maximum(j, 0)]
         self.seg_tied = np.flatnonzero(own)
         self.seg_tied_v = self.tied_v[j[own]]
 
@@ -1093,8 +1096,10 @@ def _numeric_columns(frame: pd.DataFrame, columns: list[str]
             base, cols = shared
             # BLAS, twice as fast as a reduce here, on blocks of rows (see _CHUNK)
             one = np.ones(min(n, 1 << 14))
-            total = sum(one[:len(block)] @ block
-                        for block in (base[a:a + (1 << 14)] for a in range(0, n, 1 << 14)))
+            total = np.zeros(base.shape[1])
+            for a in range(0, n, 1 << 14):
+                block = base[a:a + (1 << 14)]
+                total += one[:len(block)] @ block
             sums = dict(zip(fast, total[cols].tolist(), strict=True))
         else:
             sums = {c: float(np.add.reduce(v)) for c, v in fast.items()}
