@@ -103,6 +103,7 @@ def screening_files(truth: list[dict[str, str]]) -> None:
     ta = [r for r in truth if r["stage"] == "title_abstract"]
     ft = [r for r in truth if r["stage"] == "full_text"]
     starts = {"XL": "2024-11-25T09:00:00", "YW": "2024-11-26T14:00:00"}
+    full_text_starts = {"XL": "2024-12-05T09:00:00", "YW": "2024-12-06T14:00:00"}
     for reviewer in ("XL", "YW"):
         tick = _clock(starts[reviewer], 3)
         rows = [{"record_id": r["record_id"],
@@ -110,7 +111,7 @@ def screening_files(truth: list[dict[str, str]]) -> None:
                  "reason": "", "note": TA_NOTES.get((reviewer, r["record_id"]), ""),
                  "decided_at": tick(), "title": r["title"]} for r in ta]
         _write(HERE / "screening" / f"title_abstract_{reviewer}.csv", rows)
-        tick = _clock(starts[reviewer].replace("11-2", "12-0"), 25)
+        tick = _clock(full_text_starts[reviewer], 25)
         rows = []
         for r in ft:
             decision, reason = FT_DEPARTURES.get(r["record_id"], {}).get(
