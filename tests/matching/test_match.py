@@ -12,7 +12,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from oncostat.errors import DegenerateDataWarning, InputError
-from oncostat.matching import match, nearest_neighbour, optimal_match
+from oncostat.matching import match, nearest, nearest_neighbour, optimal_match
 from tests.conftest import REFERENCE, load_reference
 from tests.tolerances import RTOL
 
@@ -69,9 +69,9 @@ def test_matched_data_ready_for_survival():
     assert d["caliper"]["scale"] == "logit" and d["ps_model"]["terms"][0]["term"] == "(Intercept)"
 
 
-def _naive(dist, treated, ratio, caliper, order):
+def _naive(dist, treated, ratio, caliper, order, strata):
     """Sequential greedy loop, MatchIt's rules written out plainly."""
-    srt = np.argsort(dist, kind="stable")
+    srt = np.lexsort((dist, strata))
     pos = np.empty_like(srt)
     pos[srt] = np.arange(dist.size)
     t = np.flatnonzero(treated)
@@ -85,7 +85,8 @@ def _naive(dist, treated, ratio, caliper, order):
             k = pos[t[i]] + step
             while 0 <= k < dist.size and (treated[srt[k]] or not free[srt[k]]):
                 k += step
-            ok = 0 <= k < dist.size and abs(dist[srt[k]] - dist[t[i]]) <= caliper
+            ok = (0 <= k < dist.size and strata[srt[k]] == strata[t[i]]
+                  and abs(dist[srt[k]] - dist[t[i]]) <= caliper)
             side.append(srt[k] if ok else None)
         left, right = side
         if left is not None and (right is None or
@@ -105,10 +106,25 @@ def test_nearest_meets_naive_loop(seed):
     n = 400
     dist = np.round(rng.normal(size=n), 2)          # rounded: many exact ties
     treated = rng.random(n) < [0.2, 0.4, 0.6][seed % 3]
-    for ratio, cal, order in itertools.product([1, 2], [np.inf, 0.05], ["largest", "data"]):
-        got = nearest_neighbour(dist, treated, ratio=ratio,
-                                caliper=None if cal == np.inf else cal, order=order)
-        np.testing.assert_array_equal(got, _naive(dist, treated, ratio, cal, order))
+    # Exact-matching strata; stratum 3 has treated patients only.
+    strata = rng.integers(0, 3, n)
+    strata[treated & (rng.random(n) < 0.1)] = 3
+    for ratio, cal, order, exact in itertools.product(
+            [1, 2], [np.inf, 0.05], ["largest", "smallest", "data"], [False, True]):
+        s = strata if exact else np.zeros(n, dtype=int)
+        got = nearest_neighbour(dist, treated, ratio=ratio, order=order,
+                                caliper=None if cal == np.inf else cal,
+                                strata=s if exact else None)
+        np.testing.assert_array_equal(got, _naive(dist, treated, ratio, cal, order, s))
+
+
+def test_fast_stable_sort_keeps_ties_and_nans_in_row_order():
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        x = np.round(rng.normal(size=rng.integers(1, 300)), rng.integers(0, 3))
+        x[rng.random(x.size) < 0.1] = np.nan
+        x[rng.random(x.size) < 0.1] = -0.0
+        np.testing.assert_array_equal(nearest._stable_argsort(x), np.argsort(x, kind="stable"))
 
 
 def test_random_order_is_reproducible():

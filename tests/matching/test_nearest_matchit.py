@@ -80,7 +80,7 @@ def _truncated_gap(self, t, j, cidx):
 
 @pytest.mark.parametrize("run", VEC, ids=[run_id(r) for r in VEC])
 def test_nearest_sort_and_tie_rules_match_matchit_vec(run, monkeypatch):
-    monkeypatch.setattr(nearest, "_apart", lambda a, b: float(np.trunc(abs(a - b))))
+    monkeypatch.setattr(nearest, "_apart", lambda x: float(np.trunc(abs(x))))
     monkeypatch.setattr(nearest._Context, "gap", _truncated_gap)
     mm, ref = rerun(run)
     np.testing.assert_array_equal(mm, ref)

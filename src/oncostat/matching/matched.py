@@ -288,7 +288,7 @@ def match(
     if caliper is not None and not (np.isfinite(caliper) and caliper > 0):
         raise InputError(f"caliper: expected a number > 0 (SD units) or None, got {caliper!r}")
     frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
-    frame = frame.reset_index(drop=True)
+    frame = frame.reset_index(drop=True)       # a copy: the result never sees later edits
     ids = patient_ids(frame, id)
     arm_list = list(ratio) if isinstance(ratio, Mapping) else None
     arms = read_arms(frame, treatment, focal, ids, arm_list)
@@ -438,7 +438,9 @@ def _assemble(frame: pd.DataFrame, arms: Arms, ids: np.ndarray, covariates: list
         # MatchIt's ATT weights: a control gets 1/m from each set it is in (m = matches of
         # this arm in the set), then the arm is rescaled to sum to its distinct patients.
         w = 1.0 / m[r]
-        distinct = np.unique(rows).size
+        seen = np.zeros(len(frame), dtype=bool)
+        seen[rows] = True
+        distinct = int(seen.sum())
         if w.size:
             w *= distinct / w.sum()
         member_rows.append(rows)
@@ -450,7 +452,8 @@ def _assemble(frame: pd.DataFrame, arms: Arms, ids: np.ndarray, covariates: list
     order_ = np.lexsort((arms.code[rows], sid))
     rows, sid = rows[order_], sid[order_]
     weight = np.concatenate(member_w)[order_]
-    matched = frame.iloc[rows].copy()
+    matched = frame.take(rows)
+    matched.index = pd.RangeIndex(rows.size)
     matched["set_id"] = sid
     matched["weight"] = weight
     matched["ps"] = ps_all[rows]
@@ -471,5 +474,5 @@ def _assemble(frame: pd.DataFrame, arms: Arms, ids: np.ndarray, covariates: list
         method=method, treatment=arms.column, focal=arms.focal, arms=arms.names,
         covariates=tuple(covariates), ratio=ratios, order=order, replace=replace,
         n_before=n_before, n_matched=n_matched, caliper=cal, unmatched_focal=unmatched,
-        n_incomplete=n_incomplete, ps_models=models, matched=matched.reset_index(drop=True),
+        n_incomplete=n_incomplete, ps_models=models, matched=matched,
         sets=sets, data=frame, notes=tuple(notes))
