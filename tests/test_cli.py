@@ -1,11 +1,13 @@
 """The command line: one JSON object with --json, one-line errors (exit 1), usage exit 2."""
 
 import json
+import warnings
 
 import pandas as pd
 import pytest
 
 from oncostat.cli import main
+from oncostat.errors import DegenerateDataWarning
 
 BCG = pd.DataFrame({
     "study": ["Aronson", "Ferguson", "Rosenthal", "Hart", "Frimodt-Moller", "Stein",
@@ -149,6 +151,36 @@ def test_match_three_arms_json(tmp_path, capsys):
     assert main(["match", str(path), "--treatment", "arm", "--focal", "HIFU",
                  "--covariates", "age", "--ratio", "BSC=two"]) == 1
     assert "--ratio: expected a whole number" in capsys.readouterr().err
+
+
+def test_match_without_caliper_and_other_models(capsys):
+    from oncostat.matching import match
+    from tests.conftest import REFERENCE
+
+    path = REFERENCE / "matching" / "data" / "sim400.csv"
+    data = pd.read_csv(path)
+    covs = ["age", "albumin", "sex", "stage"]
+    cmd = ["match", str(path), "--treatment", "treat", "--focal", "1", "--covariates",
+           ",".join(covs), "--json"]
+
+    def same_as_api(out, **api):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DegenerateDataWarning)
+            res = match(data, treatment="treat", focal=1, covariates=covs, **api).to_dict()
+        assert out["sets"] == res["sets"] and out["ps_model"] == res["ps_model"]
+
+    assert main([*cmd, "--caliper", "none"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["caliper"] is None and out["n_matched"]["1"] == out["n_before"]["1"]
+    same_as_api(out, caliper=None)
+    with pytest.warns(DegenerateDataWarning, match="no match within the caliper"):
+        assert main([*cmd, "--caliper", "0.1", "--ps-method", "probit", "--order",
+                     "data"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["caliper"]["sd_units"] == 0.1
+    same_as_api(out, caliper=0.1, ps_method="probit", order="data")
+    assert main([*cmd, "--caliper", "wide"]) == 1
+    assert "--caliper: expected a number of SD units (0.2) or 'none'" in capsys.readouterr().err
 
 
 def test_review_screening_round_trip(tmp_path, capsys):

@@ -243,6 +243,24 @@ class MatchMethod(StrEnum):
     vector = "vector"
 
 
+class PsMethod(StrEnum):
+    logistic = "logistic"
+    probit = "probit"
+    l1 = "l1"
+    l2 = "l2"
+
+
+def _caliper(text: str) -> float | None:
+    """``0.2`` (SD units) or ``none`` (no caliper, MatchIt's default)."""
+    if text.strip().lower() in ("none", "off"):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"--caliper: expected a number of SD units (0.2) or 'none', "
+                         f"got {text!r}") from None
+
+
 def _ratio(text: str) -> int | dict[str, int]:
     """``2`` or ``BSC=2,PC=2``."""
     try:
@@ -262,7 +280,8 @@ def match_command(
     covariates: Annotated[str, typer.Option(help="Propensity-model covariates: a,b,c.")],
     ratio: Annotated[str, typer.Option(help="Matches per focal patient: 2 or BSC=2,PC=2.")] =
         "1",
-    caliper: Annotated[float | None, typer.Option(help="Caliper in SD units.")] = 0.2,
+    caliper: Annotated[str, typer.Option(
+        help="Caliper in SD units, or 'none' for no caliper.")] = "0.2",
     caliper_scale: Annotated[CaliperScale, typer.Option(help="Caliper scale.")] =
         CaliperScale.logit,
     caliper_sd: Annotated[CaliperSd, typer.Option(help="SD over all units or pooled.")] =
@@ -273,6 +292,13 @@ def match_command(
     method: Annotated[MatchMethod, typer.Option(help="Matching method.")] =
         MatchMethod.nearest,
     replace: Annotated[bool, typer.Option(help="Match with replacement.")] = False,
+    mahalanobis: Annotated[str | None, typer.Option(
+        help="Match on the Mahalanobis distance of these columns within the caliper: a,b.")
+        ] = None,
+    ps_method: Annotated[PsMethod, typer.Option(help="Propensity model.")] =
+        PsMethod.logistic,
+    keep_incomplete: Annotated[bool, typer.Option(
+        help="Keep focal patients without a match from every arm (3+ arms).")] = False,
     id: Annotated[str | None, typer.Option(help="Column of patient ids.")] = None,
     out: Annotated[Path | None, typer.Option(help="Write the matched data (CSV).")] = None,
     love: Annotated[Path | None, typer.Option(help="Love plot file (PNG/SVG/PDF).")] = None,
@@ -285,9 +311,11 @@ def match_command(
 
     data = read_table(file)
     res = match(data, treatment=treatment, focal=focal, covariates=_names(covariates) or [],
-                ratio=_ratio(ratio), caliper=caliper, caliper_scale=caliper_scale.value,
-                caliper_sd=caliper_sd.value, order=order.value, seed=seed,
-                exact=_names(exact), method=method.value, replace=replace, id=id)
+                ratio=_ratio(ratio), caliper=_caliper(caliper),
+                caliper_scale=caliper_scale.value, caliper_sd=caliper_sd.value,
+                order=order.value, seed=seed, exact=_names(exact), method=method.value,
+                replace=replace, mahalanobis=_names(mahalanobis), ps_method=ps_method.value,
+                keep_incomplete=keep_incomplete, id=id)
     balance = res.balance()
     if love is not None:
         fig = balance.plot()

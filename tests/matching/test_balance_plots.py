@@ -59,6 +59,14 @@ def test_love_plot_three_arms_signed(artifacts) -> None:
         [-0.1, 0.1]
     assert ax.get_xlim()[0] < 0
     fig.savefig(artifacts / "love_three_arms.png", dpi=150, bbox_inches="tight")
+    # With the seed's arm names five legend keys do not fit in one row above the panel:
+    # two rows, inside the figure even when saved without bbox_inches="tight".
+    d["arm"] = d["arm"].map({"A": "HIFU", "B": "BSC", "C": "Chemotherapy"})
+    fig = love_plot(balance(d, d, treatment="arm", focal="HIFU",
+                            covariates=["age", "male", "size"], weights_after="weights"))
+    fig.canvas.draw()
+    box = fig.axes[0].get_legend().get_window_extent()
+    assert box.x1 <= fig.bbox.x1 and box.y1 <= fig.bbox.y1
 
 
 def test_ps_distribution_mirrored_before_after(cohort: pd.DataFrame, artifacts) -> None:

@@ -71,7 +71,12 @@ def love_plot(balance_table: BalanceTable, *, threshold: float | None = 0.1, abs
     label_w = max(text_width(t, size=TICK_SIZE) for t in terms) + 0.25
     width = label_w + _PANEL_W + 0.3
     panel_h = max(_ROW * len(terms), 1.4)
-    height = panel_h + 1.2 + (0.2 if title else 0.0)
+    # The legend sits above the panel, in two rows when one would be wider than the panel.
+    keys = ["Before", *(["After"] if balance_table.matched else []),
+            *([f"{a} vs {b}" for a, b in pairs] if len(pairs) > 1 else [])]
+    one_row = sum(text_width(k, size=TICK_SIZE) + 0.3 for k in keys)
+    rows = 1 if one_row <= _PANEL_W else 2
+    height = panel_h + 1.2 + (0.2 if title else 0.0) + 0.2 * (rows - 1)
     fig, ax = new_figure(width, height, ax,
                          rect=(label_w / width, 0.7 / height, _PANEL_W / width,
                                panel_h / height))
@@ -112,11 +117,12 @@ def love_plot(balance_table: BalanceTable, *, threshold: float | None = 0.1, abs
     if len(pairs) > 1:
         handles += [Line2D([], [], marker="s", ls="none", mfc=c, mec=c, label=f"{a} vs {b}")
                     for (a, b), c in zip(pairs, COLOURS * 4, strict=False)]
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=len(handles),
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0),
+              ncol=-(-len(handles) // rows),
               fontsize=TICK_SIZE, frameon=False, handletextpad=0.2, columnspacing=1.0,
               borderaxespad=0.2)
     if title:
-        ax.annotate(title, xy=(0, 1), xycoords="axes fraction", xytext=(0, 20),
+        ax.annotate(title, xy=(0, 1), xycoords="axes fraction", xytext=(0, 6 + 14 * rows),
                     textcoords="offset points", fontsize=TICK_SIZE + 1, ha="left",
                     va="bottom")
     return fig
