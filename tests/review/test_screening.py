@@ -122,6 +122,7 @@ def test_conflicts_and_adjudication(store: ReviewStore) -> None:
     # A includes 9, B excludes; B includes 6, A excludes; 5 is include vs maybe (agreement
     # at title/abstract: maybe goes on to full text).
     assert table["record_id"].tolist() == [6, 9]
+    assert table["citation"].tolist() == ["Author6 2016", "Author9 2019"]
     assert table.loc[0, ["reviewer_1", "decision_1", "reviewer_2", "decision_2"]].tolist() == \
         ["A", "exclude", "B", "include"]
     assert not table["adjudicated"].any()

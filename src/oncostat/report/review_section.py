@@ -84,7 +84,10 @@ def _conflict_table(conflicts: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
                 for k in (1, 2) if f"reviewer_{k}" in c and isinstance(c[f"reviewer_{k}"], str))
             final = (f"{c['adjudicator']}: {c['decision']}" + (f" ({c['reason']})"
                      if c["reason"] else "")) if c["adjudicated"] else "pending"
-            rows.append({"Stage": STAGE_NAMES.get(stage, stage), "Record": c["record_id"],
+            record = f"#{c['record_id']}"
+            if c.get("citation"):
+                record = f"{c['citation']} ({record})"
+            rows.append({"Stage": STAGE_NAMES.get(stage, stage), "Record": record,
                          "Title": _shorten(str(c["title"]), 70), "Reviewers": decisions,
                          "Adjudication": final})
     return pd.DataFrame(rows)

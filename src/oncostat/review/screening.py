@@ -447,14 +447,19 @@ def conflicts(store: ReviewStore, stage: Stage, *, unresolved_only: bool = False
     Returns
     -------
     DataFrame
-        ``record_id, title, reviewer_1, decision_1, reason_1, note_1, reviewer_2, ...``,
+        ``record_id``, ``citation`` (first author and year: "Wu 2005"), ``title``,
+        ``reviewer_1, decision_1, reason_1, note_1, reviewer_2, ...``,
         then ``adjudicated`` (bool), ``adjudicator``, ``decision``, ``reason``, ``note``
         (the adjudication, empty until made).
     """
     check_stage(stage)
     ledger = store.screening_decisions()
     at_stage = ledger[ledger["stage"] == stage]
-    titles = store.records().set_index("record_id")["title"]
+    records = store.records().set_index("record_id")
+    titles = records["title"]
+    citations = {rid: _citation(surname, year) for rid, surname, year in
+                 zip(records.index, records["first_author_surname"], records["year"],
+                     strict=True)}
     out = []
     for rid, group in at_stage.groupby("record_id", sort=True):
         screened = group[group["role"] == "reviewer"]
@@ -462,7 +467,8 @@ def conflicts(store: ReviewStore, stage: Stage, *, unresolved_only: bool = False
         was_conflict = _combine(screened, stage)[0] == "conflict"
         if not was_conflict or (unresolved_only and status == "adjudicated"):
             continue
-        row: dict[str, Any] = {"record_id": int(rid), "title": titles.get(int(rid), "")}
+        row: dict[str, Any] = {"record_id": int(rid), "citation": citations.get(int(rid), ""),
+                               "title": titles.get(int(rid), "")}
         for k, (_, r) in enumerate(screened.iterrows(), start=1):
             row.update({f"reviewer_{k}": r["reviewer"], f"decision_{k}": r["decision"],
                         f"reason_{k}": r["reason"], f"note_{k}": r["note"]})
@@ -473,11 +479,17 @@ def conflicts(store: ReviewStore, stage: Stage, *, unresolved_only: bool = False
                    reason=adj["reason"].iloc[0] if len(adj) else "",
                    note=adj["note"].iloc[0] if len(adj) else "")
         out.append(row)
-    columns = ["record_id", "title", "reviewer_1", "decision_1", "reason_1", "note_1",
-               "reviewer_2", "decision_2", "reason_2", "note_2", "adjudicated",
+    columns = ["record_id", "citation", "title", "reviewer_1", "decision_1", "reason_1",
+               "note_1", "reviewer_2", "decision_2", "reason_2", "note_2", "adjudicated",
                "adjudicator", "decision", "reason", "note"]
     frame = pd.DataFrame(out)
     if frame.empty:
         return pd.DataFrame(columns=columns)
     extra = [c for c in frame.columns if c not in columns]
-    return frame[columns[:10] + extra + columns[10:]]
+    return frame[columns[:11] + extra + columns[11:]]
+
+
+def _citation(surname: object, year: object) -> str:
+    """"Wu 2005" from the first author's surname and the year, either may be missing."""
+    return " ".join(str(v).strip() for v in (surname, year)
+                    if not pd.isna(v) and str(v).strip())
