@@ -490,6 +490,6 @@ def conflicts(store: ReviewStore, stage: Stage, *, unresolved_only: bool = False
 
 
 def _citation(surname: object, year: object) -> str:
-    """"Wu 2005" from the first author's surname and the year, either may be missing."""
+    """First author's surname and year ("Wu 2005"); either may be missing."""
     return " ".join(str(v).strip() for v in (surname, year)
                     if not pd.isna(v) and str(v).strip())
